@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts import services
+from accounts.exceptions import AccountsError
+from accounts.forms import DocumentAdminForm
+from accounts.models import Client, Document, Invitation, User
+from portal.audit import Actor
+
+
+class StaffUserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class StaffUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = StaffUserChangeForm
+    add_form = StaffUserCreationForm
+    ordering = ("email",)
+    list_display = ("email", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_active", "groups")
+    search_fields = ("email",)
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            _("Droits"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
+    )
+
+
+class DocumentInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk and form.instance.is_accounting_document:
+                raise ValidationError(str(services.DocumentProtected.default_message))
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    form = DocumentAdminForm
+    formset = DocumentInlineFormSet
+    extra = 0
+    fields = ("kind", "title", "reference", "issued_on", "file", "download")
+    readonly_fields = ("download",)
+    show_change_link = True
+
+    @admin.display(description=_("Télécharger"))
+    def download(self, document: Document) -> str:
+        if not document.pk:
+            return "—"
+        url = reverse("admin:accounts_document_download", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Télécharger"))
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ("email", "created_at", "created_by", "expires_at", "state", "accepted_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("état"))
+    def state(self, invitation: Invitation) -> str:
+        return invitation.state
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = (
+        "customer_number",
+        "last_name",
+        "first_name",
+        "status",
+        "email",
+        "phone",
+        "loyalty_card_valid_until",
+        "has_account",
+    )
+    list_filter = ("status", "is_restricted", ("loyalty_card_valid_until", admin.EmptyFieldListFilter))
+    search_fields = ("customer_number", "last_name", "first_name", "email", "phone", "postal_code")
+    list_per_page = 50
+    readonly_fields = ("customer_number", "user", "is_restricted", "created_at", "updated_at", "audit_link")
+    inlines = (DocumentInline, InvitationInline)
+    actions = ("send_invitation",)
+    fieldsets = (
+        (_("Identité"), {"fields": ("customer_number", "civility", "first_name", "last_name", "language")}),
+        (_("Coordonnées"), {"fields": ("email", "phone", "address_line1", "address_line2", "postal_code", "city", "country")}),
+        (
+            _("Relation commerciale"),
+            {
+                "fields": (
+                    "status",
+                    "source",
+                    "collected_at",
+                    "last_contact_at",
+                    "last_purchase_on",
+                    "relationship_ended_on",
+                    "loyalty_card_valid_until",
+                )
+            },
+        ),
+        (_("Compte et RGPD"), {"fields": ("user", "is_restricted", "created_at", "updated_at", "audit_link")}),
+    )
+
+    @admin.display(description=_("compte"), boolean=True)
+    def has_account(self, client: Client) -> bool:
+        return client.user_id is not None
+
+    @admin.display(description=_("journal d'audit"))
+    def audit_link(self, client: Client) -> str:
+        if not client.pk:
+            return "—"
+        url = reverse("admin:portal_auditevent_changelist") + f"?client__id__exact={client.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Voir les accès et modifications"))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            client = self.get_object(request, object_id)
+            if client is not None:
+                services.client_record_viewed(client=client, by=Actor.from_request(request))
+        return response
+
+    def save_model(self, request: HttpRequest, obj: Client, form: forms.ModelForm, change: bool) -> None:
+        by = Actor.from_request(request)
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            saved = services.client_update(client=obj, data=data, by=by)
+        else:
+            data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+            saved = services.client_create(data=data, by=by)
+        obj.pk, obj.customer_number = saved.pk, saved.customer_number
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        if formset.model is not Document:
+            super().save_formset(request, form, formset, change)
+            return
+        by = Actor.from_request(request)
+        for document_form in formset.forms:
+            document = document_form.instance
+            if document_form in formset.deleted_forms:
+                if document.pk:
+                    services.document_delete(document=document, by=by)
+            elif document.pk is None:
+                if document_form.has_changed():
+                    data = document_form.cleaned_data
+                    services.document_add(
+                        client=form.instance,
+                        kind=data["kind"],
+                        title=data["title"],
+                        reference=data.get("reference", ""),
+                        issued_on=data.get("issued_on"),
+                        upload=data["file"],
+                        by=by,
+                    )
+            elif document_form.has_changed():
+                data = {n: document_form.cleaned_data[n] for n in document_form.changed_data}
+                services.document_update(document=document, data=data, by=by)
+
+    @admin.action(description=_("Inviter à l'espace client"), permissions=["change"])
+    def send_invitation(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
+        by = Actor.from_request(request)
+        sent = 0
+        for client in queryset:
+            try:
+                services.client_invite(client=client, by=by)
+                sent += 1
+            except AccountsError as error:
+                self.message_user(request, f"{client} : {error.message}", messages.WARNING)
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d invitation envoyée.", "%(count)d invitations envoyées.", sent
+                )
+                % {"count": sent},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    form = DocumentAdminForm
+    list_display = ("title", "kind", "client", "issued_on", "reference", "archived_at")
+    list_filter = ("kind", "issued_on", ("archived_at", admin.EmptyFieldListFilter))
+    list_select_related = ("client",)
+    search_fields = ("title", "reference", "client__customer_number", "client__last_name")
+    readonly_fields = ("client", "file", "content_type", "size", "uploaded_by", "uploaded_at", "archived_at")
+    date_hierarchy = "issued_on"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Documents are added from the client's page, where their owner is set.
+        return False
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["client", "kind", "title", "reference", "issued_on", *self.readonly_fields[1:]]
+
+    def save_model(self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool) -> None:
+        data = {n: form.cleaned_data[n] for n in form.changed_data if n != "file"}
+        services.document_update(document=obj, data=data, by=Actor.from_request(request))
+
+    def delete_model(self, request: HttpRequest, obj: Document) -> None:
+        services.document_delete(document=obj, by=Actor.from_request(request))
+
+    def get_urls(self) -> list[URLPattern]:
+        download = self.admin_site.admin_view(self.download_view)
+        return [
+            path("<int:pk>/telecharger/", download, name="accounts_document_download"),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        document = get_object_or_404(Document.objects.select_related("client"), pk=pk)
+        handle = services.document_open(document=document, by=Actor.from_request(request))
+        return FileResponse(
+            handle, as_attachment=True, filename=document.download_name, content_type=document.content_type
+        )

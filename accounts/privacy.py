@@ -1,0 +1,218 @@
+"""Personal data held by the accounts app: client records, logins, invitations, documents."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat, Now
+from django.db.models.query import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client, Document, Invitation, User
+from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
+
+CONTACT_FIELDS = (
+    "civility",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+)
+
+registry.register(
+    PersonalData(
+        key="accounts.client_profile",
+        label=_("Votre fiche client"),
+        description=_("Votre identité, vos coordonnées et l'historique de notre relation."),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.IDENTITY, Category.CONTACT, Category.COMMERCIAL),
+        model=Client,
+        client_path="",
+        fields=(
+            "customer_number",
+            *CONTACT_FIELDS,
+            "status",
+            "source",
+            "collected_at",
+            "last_contact_at",
+            "last_purchase_on",
+            "relationship_ended_on",
+            "loyalty_card_valid_until",
+            "is_restricted",
+        ),
+        provided_fields=CONTACT_FIELDS,
+        events={
+            "collection": "collected_at",
+            "last_contact": "last_contact_at",
+            "last_purchase": "last_purchase_on",
+            "relationship_end": "relationship_ended_on",
+        },
+        # The row stays, so that the invoices archived by law keep their client number.
+        erase_mode="anonymise",
+        anonymised={
+            "civility": "",
+            "first_name": "",
+            "last_name": _("Client effacé"),
+            "email": "",
+            "phone": "",
+            "address_line1": "",
+            "address_line2": "",
+            "postal_code": "",
+            "city": "",
+            "country": "",
+            "source": "",
+            "loyalty_card_valid_until": None,
+        },
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="accounts.login",
+        label=_("Votre compte de connexion"),
+        activity=Activity.ACCOUNT_SECURITY,
+        categories=(Category.CONTACT, Category.CONNECTION),
+        model=User,
+        client_path="client",
+        fields=("email", "date_joined", "last_login", "is_active"),
+        provided_fields=("email",),
+        events={"collection": "date_joined", "last_contact": "last_login"},
+        erase_mode="anonymise",
+        anonymised={
+            # The address must stay unique: it becomes a placeholder built from the id.
+            "email": Concat(Value("efface-"), Cast("pk", CharField()), Value("@invalid.example")),
+            "is_active": False,
+            "password": "!",  # unusable
+        },
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="accounts.login_emails",
+        label=_("Adresses e-mail de connexion"),
+        activity=Activity.ACCOUNT_SECURITY,
+        categories=(Category.CONTACT,),
+        model=EmailAddress,
+        client_path="user__client",
+        fields=("email", "verified", "primary"),
+        labels={"email": _("adresse"), "verified": _("vérifiée"), "primary": _("principale")},
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="accounts.email_confirmations",
+        label=_("Confirmations d'adresse e-mail en cours"),
+        activity=Activity.ACCOUNT_SECURITY,
+        categories=(Category.CONNECTION,),
+        model=EmailConfirmation,
+        client_path="email_address__user__client",
+        fields=("created", "sent"),
+        labels={"created": _("créée le"), "sent": _("envoyée le")},
+        events={"collection": "created"},
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="accounts.mfa",
+        label=_("Double authentification"),
+        activity=Activity.ACCOUNT_SECURITY,
+        categories=(Category.SECURITY,),
+        model=Authenticator,
+        client_path="user__client",
+        fields=("type", "created_at", "last_used_at"),
+        labels={"type": _("méthode"), "created_at": _("activée le"), "last_used_at": _("dernière utilisation")},
+    )
+)
+
+
+class SessionsData(PersonalData):
+    """Ending a session must also delete Django's session row, which UserSession.end() does."""
+
+    def _delete(self, qs: QuerySet[UserSession]) -> int:
+        count = 0
+        for session in qs.iterator():
+            session.end()
+            count += 1
+        return count
+
+
+registry.register(
+    SessionsData(
+        key="accounts.sessions",
+        label=_("Vos sessions de connexion"),
+        activity=Activity.ACCOUNT_SECURITY,
+        categories=(Category.CONNECTION,),
+        model=UserSession,
+        client_path="user__client",
+        fields=("created_at", "last_seen_at", "ip", "user_agent"),
+        labels={
+            "created_at": _("ouverte le"),
+            "last_seen_at": _("dernière activité"),
+            "ip": _("adresse IP"),
+            "user_agent": _("navigateur"),
+        },
+        events={"collection": "created_at", "last_contact": "last_seen_at"},
+        ordering=("-last_seen_at",),
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="accounts.invitations",
+        label=_("Invitations à l'espace client"),
+        activity=Activity.ACCOUNT_SECURITY,
+        categories=(Category.CONTACT,),
+        model=Invitation,
+        client_path="client",
+        fields=("email", "created_at", "expires_at", "accepted_at"),
+        events={"collection": "created_at"},
+    )
+)
+
+registry.register(
+    FilePersonalData(
+        key="accounts.documents",
+        label=_("Vos documents"),
+        description=_("Devis, bons de commande, bons de livraison, notices déposés dans votre espace."),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.COMMERCIAL,),
+        model=Document,
+        client_path="client",
+        scope=~Q(kind__in=Document.ACCOUNTING_KINDS),
+        fields=("kind", "title", "reference", "issued_on", "uploaded_at"),
+        events={"document_date": "issued_on", "collection": "uploaded_at"},
+        ordering=("-issued_on", "-pk"),
+    )
+)
+
+registry.register(
+    FilePersonalData(
+        key="accounts.invoices",
+        label=_("Vos factures et avoirs"),
+        description=_(
+            "Conservés 10 ans après la clôture de l'exercice, même après une demande "
+            "d'effacement : ils passent alors en archive, hors de votre espace."
+        ),
+        activity=Activity.ACCOUNTING,
+        categories=(Category.ECONOMIC,),
+        model=Document,
+        client_path="client",
+        scope=Q(kind__in=Document.ACCOUNTING_KINDS),
+        fields=("kind", "title", "reference", "issued_on", "uploaded_at", "archived_at"),
+        events={"document_date": "issued_on"},
+        legal_obligation=_("Code de commerce, art. L123-22 : 10 ans"),
+        archived={"archived_at": Now()},
+        ordering=("-issued_on", "-pk"),
+    )
+)

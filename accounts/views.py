@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import selectors, services
+from accounts.decorators import ClientRequest, client_required
+from accounts.exceptions import InvitationError
+from accounts.forms import ClientContactForm, InvitationAcceptForm
+from accounts.models import Document
+from portal.audit import Actor
+from portal.personal_data import registry
+
+
+@require_GET
+@client_required
+def dashboard(request: ClientRequest) -> HttpResponse:
+    client = request.client
+    documents = selectors.client_documents(client=client)
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "client": client,
+            "recent_documents": documents.order_by("-uploaded_at")[:3],
+            "document_count": documents.count(),
+            "loyalty_valid": client.has_valid_loyalty_card(),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@client_required
+def personal_data(request: ClientRequest) -> HttpResponse:
+    client = request.client
+    form = ClientContactForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        client = services.client_update(
+            client=client, data=changes, by=Actor.from_request(request)
+        )
+        if changes:
+            messages.success(request, _("Vos coordonnées ont été mises à jour."))
+        else:
+            messages.info(request, _("Aucune modification à enregistrer."))
+        response = redirect("client_personal_data")
+        if "language" in changes:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                client.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+            )
+        return response
+    if request.method == "POST":
+        # Show the page with the values stored, not the rejected ones, in the data listing.
+        client.refresh_from_db()
+    return render(
+        request,
+        "accounts/personal_data.html",
+        {
+            "client": client,
+            "form": form,
+            "views": registry.views_for(client),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@client_required
+def documents(request: ClientRequest) -> HttpResponse:
+    kind = request.GET.get("type", "")
+    docs = selectors.client_documents(client=request.client)
+    if kind in Document.Kind.values:
+        docs = docs.filter(kind=kind)
+    else:
+        kind = ""
+    return render(
+        request,
+        "accounts/documents.html",
+        {"documents": docs, "kinds": Document.Kind.choices, "selected_kind": kind},
+    )
+
+
+@require_GET
+@client_required
+def document_download(request: ClientRequest, public_id: uuid.UUID) -> FileResponse:
+    document = selectors.client_document(client=request.client, public_id=public_id)
+    handle = services.document_open(document=document, by=Actor.from_request(request))
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.download_name,
+        content_type=document.content_type,
+    )
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_get(token=token)
+    except InvitationError as error:
+        return render(request, "accounts/invitation_invalid.html", {"error": error.message}, status=404)
+    if request.user.is_authenticated:
+        # Somebody else's session on a shared computer must not absorb this account.
+        logout(request)
+    form = InvitationAcceptForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, password=form.cleaned_data["password1"], by=Actor.from_request(request)
+            )
+        except InvitationError as error:
+            return render(
+                request, "accounts/invitation_invalid.html", {"error": error.message}, status=409
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        translation.activate(invitation.client.language)
+        messages.success(request, _("Bienvenue ! Votre espace client est prêt."))
+        return redirect("client_dashboard")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if form.errors else 200,
+    )

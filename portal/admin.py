@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from portal.models import AuditEvent, Controller
+
+
+@admin.register(Controller)
+class ControllerAdmin(admin.ModelAdmin):
+    fieldsets = (
+        (None, {"fields": ("name", "trade_name", "legal_form", "siren", "website")}),
+        ("Contact", {"fields": ("address", "email", "phone")}),
+        ("DPO", {"fields": ("dpo_name", "dpo_email", "dpo_address")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not Controller.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: nobody edits or deletes it from the application."""
+
+    list_display = ("at", "action", "actor", "client", "target_type", "target_id", "ip", "scrubbed_at")
+    list_filter = ("action", ("scrubbed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("actor", "client")
+    search_fields = ("action", "client__customer_number", "actor__email")
+    date_hierarchy = "at"
+    list_per_page = 100
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,20 @@
+"""The Celery app and the portal's one beat schedule."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Times are Europe/Paris (CELERY_TIMEZONE). Night jobs run while nobody works.
+app.conf.beat_schedule = {
+    "audit-chain-verify": {
+        "task": "portal.tasks.audit_chain_verify",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

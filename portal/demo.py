@@ -1,0 +1,186 @@
+"""Demo data: a business, two staff members and three clients with documents.
+
+Running it again changes nothing that exists: every object is looked up before it is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services as accounts
+from accounts.models import Client, Document, User
+from portal.audit import Actor
+from portal.models import Controller
+
+STAFF_PASSWORD = "Equipe-Demo-2026!"
+CLIENT_PASSWORD = "Piscine-Demo-2026"
+
+STAFF_GROUP = "Équipe"
+DPO_GROUP = "Délégué à la protection des données"
+
+STAFF_PERMISSIONS = {
+    "accounts": ["view_client", "add_client", "change_client", "view_document", "change_document",
+                 "view_invitation"],
+}
+DPO_PERMISSIONS = {
+    "accounts": ["view_client", "add_client", "change_client", "view_document", "change_document",
+                 "delete_document", "view_invitation", "view_user"],
+    "portal": ["view_auditevent", "view_controller", "change_controller"],
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+def minimal_pdf(*lines: str) -> bytes:
+    """A one-page PDF showing a few lines of text (Latin-1), enough for a demo document."""
+    text = "BT /F1 14 Tf 60 780 Td 18 TL " + " ".join(
+        "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
+        for line in lines
+    ) + " ET"
+    stream = text.encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _group(name: str, permissions: dict[str, list[str]]) -> Group:
+    group, _created = Group.objects.get_or_create(name=name)
+    for app_label, codenames in permissions.items():
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        )
+    return group
+
+
+def _login(email: str, password: str, *, is_staff: bool = False) -> User:
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, is_staff=is_staff)
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _client(
+    *, email: str, data: dict[str, object], documents: list[tuple[str, str, str, dt.date]]
+) -> Client:
+    user = _login(email, CLIENT_PASSWORD)
+    client = Client.objects.filter(user=user).first()
+    system = Actor.system()
+    if client is None:
+        client = accounts.client_create(data={**data, "email": email, "user": user}, by=system)
+    if not client.documents.exists():
+        for kind, title, reference, issued_on in documents:
+            pdf = minimal_pdf(title, f"Client {client.customer_number} - {client.full_name}", reference)
+            accounts.document_add(
+                client=client,
+                kind=kind,
+                title=title,
+                reference=reference,
+                issued_on=issued_on,
+                upload=SimpleUploadedFile("document.pdf", pdf, content_type="application/pdf"),
+                by=system,
+            )
+    return client
+
+
+@transaction.atomic
+def demo_seed() -> list[DemoLogin]:
+    today = timezone.localdate()
+    controller = Controller.load()
+    if controller.name == Controller._meta.get_field("name").default:
+        controller.name = "Piscines du Val SARL"
+        controller.trade_name = "Piscines du Val"
+        controller.legal_form = "SARL"
+        controller.siren = "123 456 789"
+        controller.address = "12 rue des Lilas\n70000 Vesoul"
+        controller.email = "contact@entreprise.test"
+        controller.phone = "03 84 00 00 00"
+        controller.dpo_name = "Camille Bernard"
+        controller.dpo_email = "dpo@entreprise.test"
+        controller.dpo_address = "Piscines du Val — DPO\n12 rue des Lilas\n70000 Vesoul"
+        controller.save()
+
+    staff = _login("equipe@entreprise.test", STAFF_PASSWORD, is_staff=True)
+    staff.groups.add(_group(STAFF_GROUP, STAFF_PERMISSIONS))
+    dpo = _login("dpo@entreprise.test", STAFF_PASSWORD, is_staff=True)
+    dpo.groups.add(_group(DPO_GROUP, DPO_PERMISSIONS))
+
+    _client(
+        email="alice@client.test",
+        data={
+            "civility": Client.Civility.MRS, "first_name": "Alice", "last_name": "Martin",
+            "phone": "+33612345678", "address_line1": "3 chemin des Prés", "postal_code": "70000",
+            "city": "Vesoul", "status": Client.Status.CLIENT,
+            "last_purchase_on": today - dt.timedelta(days=40),
+            "last_contact_at": timezone.now() - dt.timedelta(days=10),
+            "loyalty_card_valid_until": today + dt.timedelta(days=300),
+        },
+        documents=[
+            (Document.Kind.QUOTE, "Devis rénovation du liner", "D-2026-0142", today - dt.timedelta(days=60)),
+            (Document.Kind.INVOICE, "Facture rénovation du liner", "F-2026-0311", today - dt.timedelta(days=40)),
+            (Document.Kind.MANUAL, "Notice de la pompe à chaleur", "", today - dt.timedelta(days=40)),
+        ],
+    )
+    _client(
+        email="bruno@client.test",
+        data={
+            "civility": Client.Civility.MR, "first_name": "Bruno", "last_name": "Petit",
+            "phone": "+33698765432", "postal_code": "70200", "city": "Lure",
+            "status": Client.Status.PROSPECT, "source": "Salon Habitat de Vesoul",
+            "last_contact_at": timezone.now() - dt.timedelta(days=90),
+        },
+        documents=[
+            (Document.Kind.QUOTE, "Devis piscine coque 8 x 4", "D-2026-0177", today - dt.timedelta(days=90)),
+        ],
+    )
+    _client(
+        email="chantal@client.test",
+        data={
+            "civility": Client.Civility.MRS, "first_name": "Chantal", "last_name": "Moreau",
+            "phone": "+33745678901", "address_line1": "8 rue du Moulin", "postal_code": "25000",
+            "city": "Besançon", "status": Client.Status.FORMER,
+            "last_purchase_on": today - dt.timedelta(days=800),
+            "relationship_ended_on": today - dt.timedelta(days=700),
+        },
+        documents=[
+            (Document.Kind.INVOICE, "Facture mise en hivernage", "F-2024-0088", today - dt.timedelta(days=800)),
+            (Document.Kind.DELIVERY_NOTE, "Bon de livraison robot nettoyeur", "BL-2024-0031", today - dt.timedelta(days=805)),
+        ],
+    )
+    return [
+        DemoLogin("équipe (accès à l'administration)", staff.email, STAFF_PASSWORD),
+        DemoLogin("délégué à la protection des données", dpo.email, STAFF_PASSWORD),
+        DemoLogin("cliente avec carte de fidélité", "alice@client.test", CLIENT_PASSWORD),
+        DemoLogin("prospect", "bruno@client.test", CLIENT_PASSWORD),
+        DemoLogin("ancienne cliente", "chantal@client.test", CLIENT_PASSWORD),
+    ]

@@ -1,0 +1,69 @@
+"""The audit chain's head row, and on PostgreSQL a trigger that makes the trail append-only.
+
+The only UPDATE the trigger lets through blanks identity columns during an erasure, which
+sets `portal.audit_scrub` for its own transaction; hashes, actions, dates and payloads can
+never change, and rows can never be deleted from the application. TRUNCATE is left to
+the database owner (test databases are emptied with it).
+"""
+
+from django.db import migrations
+
+GUARD = """
+CREATE OR REPLACE FUNCTION portal_auditevent_guard() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'UPDATE'
+       AND current_setting('portal.audit_scrub', true) = 'on'
+       AND NEW.id = OLD.id
+       AND NEW.at = OLD.at
+       AND NEW.action = OLD.action
+       AND NEW.target_type = OLD.target_type
+       AND NEW.target_id = OLD.target_id
+       AND NEW.payload = OLD.payload
+       AND NEW.identity_digest = OLD.identity_digest
+       AND NEW.prev_hash = OLD.prev_hash
+       AND NEW.hash = OLD.hash
+       AND NEW.scrubbed_at IS NOT NULL
+       AND (NEW.actor_id IS NULL OR NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id)
+       AND (NEW.client_id IS NULL OR NEW.client_id IS NOT DISTINCT FROM OLD.client_id)
+       AND (NEW.ip IS NULL OR NEW.ip IS NOT DISTINCT FROM OLD.ip)
+    THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'portal_auditevent is append-only (% refused)', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER portal_auditevent_append_only
+    BEFORE UPDATE OR DELETE ON portal_auditevent
+    FOR EACH ROW EXECUTE FUNCTION portal_auditevent_guard();
+"""
+
+UNGUARD = """
+DROP TRIGGER IF EXISTS portal_auditevent_append_only ON portal_auditevent;
+DROP FUNCTION IF EXISTS portal_auditevent_guard();
+"""
+
+
+def create_head(apps, schema_editor):
+    AuditChainHead = apps.get_model("portal", "AuditChainHead")
+    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": "0" * 64, "count": 0})
+
+
+def guard(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(GUARD)
+
+
+def unguard(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(UNGUARD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("portal", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(create_head, migrations.RunPython.noop),
+        migrations.RunPython(guard, unguard),
+    ]

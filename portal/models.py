@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Controller(models.Model):
+    """The business that runs the portal: the data controller named on every page and letter."""
+
+    SINGLETON_PK = 1
+
+    name = models.CharField(_("raison sociale"), max_length=200, default="Votre entreprise")
+    trade_name = models.CharField(_("nom commercial"), max_length=200, blank=True)
+    legal_form = models.CharField(_("forme juridique"), max_length=100, blank=True)
+    siren = models.CharField(_("SIREN"), max_length=14, blank=True)
+    address = models.TextField(_("adresse postale"), blank=True)
+    email = models.EmailField(_("e-mail de contact"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    dpo_name = models.CharField(_("délégué à la protection des données"), max_length=200, blank=True)
+    dpo_email = models.EmailField(_("e-mail du délégué"), blank=True)
+    dpo_address = models.TextField(_("adresse postale du délégué"), blank=True)
+
+    class Meta:
+        verbose_name = _("responsable de traitement")
+        verbose_name_plural = _("responsable de traitement")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="controller_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.trade_name or self.name
+
+    @classmethod
+    def load(cls) -> Controller:
+        controller, _created = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return controller
+
+
+class AuditEvent(models.Model):
+    """One line of the audit trail: who did what to which client's data, and when.
+
+    Append-only. Each event carries the hash of the one before it, so that an edit or a
+    deletion made directly in the database breaks the chain (`verify_audit_chain`). The
+    payload never holds personal data. Erasure may only blank the identity columns
+    (actor, client, ip), which are sealed by `identity_digest`.
+    """
+
+    at = models.DateTimeField(_("date"), db_index=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    # No database constraint: a purged client or user leaves its events behind, pointing at
+    # nothing, and the audit trail is never rewritten to follow a deletion.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("client"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    target_type = models.CharField(_("type d'objet"), max_length=100, blank=True)
+    target_id = models.CharField(_("identifiant d'objet"), max_length=64, blank=True)
+    payload = models.JSONField(_("détails"), default=dict, blank=True)
+    identity_digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    scrubbed_at = models.DateTimeField(_("identité effacée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ("-id",)
+        indexes: ClassVar = [
+            models.Index(fields=["client", "-at"], name="audit_client_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit chain. Locked while an event is appended, so events queue in order."""
+
+    last_event_id = models.BigIntegerField(null=True)
+    last_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="audit_chain_head_singleton"),
+        ]

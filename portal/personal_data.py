@@ -1,0 +1,292 @@
+"""The map of personal data.
+
+Every app declares, in its `privacy.py`, each kind of personal data it holds. The export and
+erasure of a person's data, the retention purge, the record of processing activities and the
+"Vos données personnelles" page all walk this map instead of knowing each app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import PhoneNumber
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import Client
+
+EraseMode = Literal["delete", "anonymise", "archive"]
+PurgeAction = Literal["delete", "anonymise", "archive"]
+
+
+class Activity(models.TextChoices):
+    """Processing activities (art. 30). Each declaration belongs to one."""
+
+    CLIENT_RELATIONSHIP = "client_relationship", _("Gestion de la relation client")
+    ACCOUNTING = "accounting", _("Facturation et obligations comptables")
+    ACCOUNT_SECURITY = "account_security", _("Sécurité de l'espace client")
+    COMPLIANCE = "compliance", _("Respect du RGPD et traçabilité des accès")
+
+
+class Category(models.TextChoices):
+    """Data categories, as named in the CNIL's model register."""
+
+    IDENTITY = "identity", _("État civil, identité, données d'identification")
+    CONTACT = "contact", _("Coordonnées")
+    COMMERCIAL = "commercial", _("Relation commerciale")
+    ECONOMIC = "economic", _("Informations d'ordre économique et financier")
+    CONNECTION = "connection", _("Données de connexion")
+    SECURITY = "security", _("Données d'authentification")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of a kind of data, ready to show to the person it is about."""
+
+    cells: list[tuple[StrOrPromise, str]]
+
+
+@dataclass(frozen=True)
+class ClientView:
+    declaration: PersonalData
+    rows: list[Row]
+    total: int
+
+
+@dataclass
+class PersonalData:
+    """One kind of personal data, for example "the documents in the wallet".
+
+    `client_path` is the ORM path from `model` to the Client it is about ("" when the model is
+    Client itself, None when there is no such path and `for_client` is overridden). `scope` narrows the model when several kinds share a table. `events` maps
+    the retention events this data can be counted from to the field holding their date.
+    """
+
+    key: str
+    label: StrOrPromise
+    activity: Activity
+    categories: Sequence[Category]
+    model: type[models.Model]
+    client_path: str | None
+    fields: Sequence[str]
+    provided_fields: Sequence[str] = ()
+    scope: models.Q | None = None
+    events: Mapping[str, str] = field(default_factory=dict)
+    legal_obligation: StrOrPromise = ""
+    erase_mode: EraseMode = "delete"
+    anonymised: Mapping[str, Any] = field(default_factory=dict)
+    archived: Mapping[str, Any] = field(default_factory=dict)
+    description: StrOrPromise = ""
+    ordering: Sequence[str] = ("-pk",)
+    # Labels and display functions for fields whose own are not meant for the person.
+    labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
+    formatters: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+
+    # Rows to select.
+
+    def queryset(self) -> QuerySet[Any]:
+        qs = self.model._default_manager.all()
+        return qs.filter(self.scope) if self.scope is not None else qs
+
+    def for_client(self, client: Client) -> QuerySet[Any]:
+        if self.client_path is None:
+            raise NotImplementedError(f"{self.key} must define for_client()")
+        if self.client_path == "":
+            return self.queryset().filter(pk=client.pk)
+        return self.queryset().filter(**{self.client_path: client})
+
+    # Reading.
+
+    def export(self, client: Client, *, provided_only: bool = False) -> list[dict[str, Any]]:
+        """Rows for the access (or, with provided_only, the portability) archive."""
+        names = self.provided_fields if provided_only else self.fields
+        rows = self.for_client(client).order_by(*self.ordering).values_list(*names)
+        return [
+            {name: _json_value(value) for name, value in zip(names, values, strict=True)}
+            for values in rows.iterator(chunk_size=1000)
+        ]
+
+    def view_for(self, client: Client, *, limit: int = 20) -> ClientView:
+        """The latest rows, labelled and formatted, for "Vos données personnelles"."""
+        qs = self.for_client(client).order_by(*self.ordering)
+        objects = list(qs[:limit])
+        total = len(objects) if len(objects) < limit else qs.count()
+        labels = [self.field_label(name) for name in self.fields]
+        rows = [
+            Row(
+                cells=[
+                    (label, self.display(obj, name))
+                    for label, name in zip(labels, self.fields, strict=True)
+                ]
+            )
+            for obj in objects
+        ]
+        return ClientView(declaration=self, rows=rows, total=total)
+
+    def field_label(self, name: str) -> StrOrPromise:
+        if name in self.labels:
+            return self.labels[name]
+        return self.model._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+
+    def display(self, obj: models.Model, name: str) -> str:
+        if name in self.formatters:
+            return self.formatters[name](getattr(obj, name))
+        return _display_value(obj, name)
+
+    # Erasure and purge.
+
+    def erase(self, client: Client) -> int:
+        """Erase this kind of data for one person. Returns the rows touched."""
+        return self._apply(self.for_client(client), self._erase_action())
+
+    def purge(
+        self,
+        *,
+        event: str,
+        cutoff: dt.datetime | dt.date,
+        spare: QuerySet[Client],
+        action: PurgeAction,
+    ) -> int:
+        """Apply `action`, in one statement, to every row whose `event` is before `cutoff`,
+        sparing the clients in `spare` (legal hold, restriction, open request)."""
+        try:
+            date_field = self.events[event]
+        except KeyError:
+            raise ImproperlyConfigured(f"{self.key} cannot be counted from {event!r}") from None
+        qs = self.queryset().filter(**{f"{date_field}__lt": cutoff})
+        if self.client_path is not None:
+            spare_path = self.client_path + "__in" if self.client_path else "pk__in"
+            qs = qs.exclude(**{spare_path: spare})
+        return self._apply(qs, action)
+
+    def _erase_action(self) -> PurgeAction:
+        if self.legal_obligation:
+            return "archive"
+        return self.erase_mode
+
+    def _apply(self, qs: QuerySet[Any], action: PurgeAction) -> int:
+        if action == "anonymise":
+            return qs.update(**self.anonymised)
+        if action == "archive":
+            return qs.update(**self.archived)
+        with transaction.atomic():
+            return self._delete(qs)
+
+    def _delete(self, qs: QuerySet[Any]) -> int:
+        _total, per_model = qs.delete()
+        return per_model.get(self.model._meta.label, 0)
+
+    def check(self) -> None:
+        for name in (*self.fields, *self.provided_fields):
+            try:
+                self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                raise ImproperlyConfigured(f"{self.key}: {self.model} has no field {name!r}") from None
+        if self.legal_obligation and not self.archived:
+            raise ImproperlyConfigured(f"{self.key}: data kept by law needs `archived` values")
+        if self.erase_mode == "anonymise" and not self.anonymised:
+            raise ImproperlyConfigured(f"{self.key}: anonymisation needs `anonymised` values")
+
+
+@dataclass
+class FilePersonalData(PersonalData):
+    """Personal data with a file on disk: deleting a row deletes its file once committed."""
+
+    file_field: str = "file"
+
+    def _delete(self, qs: QuerySet[Any]) -> int:
+        names = [n for n in qs.values_list(self.file_field, flat=True) if n]
+        storage = self.model._meta.get_field(self.file_field).storage  # type: ignore[union-attr]
+        deleted = super()._delete(qs)
+
+        def delete_files() -> None:
+            for name in names:
+                storage.delete(name)
+
+        transaction.on_commit(delete_files)
+        return deleted
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._declarations: dict[str, PersonalData] = {}
+        self._exempt: dict[type[models.Model], str] = {}
+
+    def register(self, declaration: PersonalData) -> PersonalData:
+        if declaration.key in self._declarations:
+            raise ImproperlyConfigured(f"Personal data {declaration.key!r} is declared twice")
+        declaration.check()
+        self._declarations[declaration.key] = declaration
+        return declaration
+
+    def exempt(self, model: type[models.Model], *, reason: str) -> None:
+        """Say that a model holds no personal data of its own, and why."""
+        self._exempt[model] = reason
+
+    def __iter__(self) -> Iterator[PersonalData]:
+        return iter(self._declarations.values())
+
+    def __len__(self) -> int:
+        return len(self._declarations)
+
+    def get(self, key: str) -> PersonalData:
+        return self._declarations[key]
+
+    def declared_models(self) -> set[type[models.Model]]:
+        return {d.model for d in self}
+
+    def exemptions(self) -> dict[type[models.Model], str]:
+        return dict(self._exempt)
+
+    def views_for(self, client: Client, *, limit: int = 20) -> list[ClientView]:
+        return [d.view_for(client, limit=limit) for d in self]
+
+
+registry = Registry()
+
+
+def autodiscover() -> None:
+    autodiscover_modules("privacy")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal | PhoneNumber | Promise):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or None
+    return value
+
+
+def _display_value(obj: models.Model, name: str) -> str:
+    model_field = obj._meta.get_field(name)
+    value = getattr(obj, name)
+    if value in (None, ""):
+        return "—"
+    if getattr(model_field, "choices", None):
+        return str(getattr(obj, f"get_{name}_display")())
+    if isinstance(value, bool):
+        return str(_("Oui") if value else _("Non"))
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, PhoneNumber):
+        return str(value.as_national if value.country_code == 33 else value.as_international)
+    if isinstance(value, models.Model):
+        return str(value)
+    return str(value)

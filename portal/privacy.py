@@ -1,0 +1,93 @@
+"""Personal data held by the portal itself (the audit trail, the admin's own log), and the
+models that hold none."""
+
+from __future__ import annotations
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client, Document
+from portal.audit import action_label, audit_scrub_client, register_action_labels
+from portal.models import AuditChainHead, AuditEvent, Controller
+from portal.personal_data import Activity, Category, PersonalData, registry
+
+register_action_labels(
+    {
+        "accounts.client.created": _("Création de votre fiche client"),
+        "accounts.client.updated": _("Modification de vos coordonnées"),
+        "accounts.client.viewed": _("Consultation de votre fiche par notre équipe"),
+        "accounts.invitation.sent": _("Envoi d'une invitation à l'espace client"),
+        "accounts.invitation.accepted": _("Activation de votre espace client"),
+        "accounts.document.added": _("Dépôt d'un document"),
+        "accounts.document.updated": _("Modification d'un document"),
+        "accounts.document.deleted": _("Suppression d'un document"),
+        "accounts.document.downloaded": _("Téléchargement d'un document"),
+    }
+)
+
+
+class AuditTrailData(PersonalData):
+    def erase(self, client: Client) -> int:
+        return audit_scrub_client(client=client)
+
+
+registry.register(
+    AuditTrailData(
+        key="portal.audit_trail",
+        label=_("Journal des accès à vos données"),
+        description=_("Qui a consulté ou modifié vos données, et quand. Conservé un an."),
+        activity=Activity.COMPLIANCE,
+        categories=(Category.CONNECTION,),
+        model=AuditEvent,
+        client_path="client",
+        fields=("at", "action", "ip"),
+        formatters={"action": action_label},
+        events={"collection": "at"},
+        ordering=("-at", "-id"),
+    )
+)
+
+
+class AdminLogData(PersonalData):
+    """The admin's own history names the objects it changed ("Alice Martin (C000001)")."""
+
+    def for_client(self, client: Client) -> QuerySet[LogEntry]:
+        client_type = ContentType.objects.get_for_model(Client)
+        document_type = ContentType.objects.get_for_model(Document)
+        document_ids = [str(pk) for pk in client.documents.values_list("pk", flat=True)]
+        return self.queryset().filter(
+            Q(content_type=client_type, object_id=str(client.pk))
+            | Q(content_type=document_type, object_id__in=document_ids)
+        )
+
+
+registry.register(
+    AdminLogData(
+        key="portal.admin_log",
+        label=_("Historique des modifications par notre équipe"),
+        activity=Activity.COMPLIANCE,
+        categories=(Category.IDENTITY,),
+        model=LogEntry,
+        client_path=None,
+        fields=("action_time", "object_repr"),
+        labels={"action_time": _("date"), "object_repr": _("fiche concernée")},
+        erase_mode="anonymise",
+        anonymised={"object_repr": "—", "change_message": ""},
+        events={"collection": "action_time"},
+        ordering=("-action_time",),
+    )
+)
+
+registry.exempt(Controller, reason="The business's own identity, published on every page.")
+registry.exempt(AuditChainHead, reason="The last hash of the audit chain.")
+registry.exempt(Permission, reason="Permission names.")
+registry.exempt(Group, reason="Staff role names.")
+registry.exempt(ContentType, reason="Model names.")
+registry.exempt(
+    Session,
+    reason="Opaque session rows; who holds them, from where, is declared as accounts.sessions.",
+)

@@ -1,0 +1,66 @@
+"""Checks on uploaded files: the type is read from the content, never from the name."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+HEIC = "image/heic"
+
+DOCUMENT_TYPES = frozenset({PDF, JPEG, PNG})
+TYPE_LABELS = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG", HEIC: "HEIC"}
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", HEIC: ".heic"}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    size: int
+    sha256: str
+    extension: str
+
+
+def check_upload(
+    upload: UploadedFile, *, allowed: Collection[str], max_bytes: int | None = None
+) -> CheckedFile:
+    """Sniff the file's type from its first bytes and check its size; raise a French error."""
+    max_bytes = max_bytes or settings.UPLOAD_MAX_BYTES
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError(_("Le fichier est vide."), code="empty")
+    if size > max_bytes:
+        raise ValidationError(
+            _("Le fichier dépasse la taille maximale de %(max)s.")
+            % {"max": filesizeformat(max_bytes)},
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind is not None else None
+    if mime not in allowed:
+        accepted = ", ".join(sorted(TYPE_LABELS.get(t, t) for t in allowed))
+        raise ValidationError(
+            _("Ce type de fichier n'est pas accepté. Formats acceptés : %(types)s.")
+            % {"types": accepted},
+            code="bad_type",
+        )
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return CheckedFile(
+        content_type=mime, size=size, sha256=digest.hexdigest(), extension=EXTENSIONS[mime]
+    )

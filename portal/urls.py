@@ -1,0 +1,38 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from accounts import views as account_views
+from portal import views
+
+# Staff log in through allauth, so that the login is throttled and asks for the TOTP code.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = _("Espace client — administration")
+admin.site.site_title = _("Administration")
+admin.site.index_title = _("Clients, demandes et données personnelles")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sante/", views.health, name="health"),
+    path("espace-client/", account_views.dashboard, name="client_dashboard"),
+    path(
+        "espace-client/donnees-personnelles/",
+        account_views.personal_data,
+        name="client_personal_data",
+    ),
+    path("espace-client/documents/", account_views.documents, name="client_documents"),
+    path(
+        "espace-client/documents/<uuid:public_id>/",
+        account_views.document_download,
+        name="client_document_download",
+    ),
+    path(
+        "compte/invitation/<str:token>/",
+        account_views.invitation_accept,
+        name="invitation_accept",
+    ),
+    path("compte/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
