@@ -173,26 +173,33 @@ class ClientAdmin(admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
             return
         by = Actor.from_request(request)
+        # The admin builds its change message from these lists, which formset.save() would fill.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for document_form in formset.forms:
             document = document_form.instance
             if document_form in formset.deleted_forms:
                 if document.pk:
                     services.document_delete(document=document, by=by)
+                    formset.deleted_objects.append(document)
             elif document.pk is None:
                 if document_form.has_changed():
                     data = document_form.cleaned_data
-                    services.document_add(
-                        client=form.instance,
-                        kind=data["kind"],
-                        title=data["title"],
-                        reference=data.get("reference", ""),
-                        issued_on=data.get("issued_on"),
-                        upload=data["file"],
-                        by=by,
+                    formset.new_objects.append(
+                        services.document_add(
+                            client=form.instance,
+                            kind=data["kind"],
+                            title=data["title"],
+                            reference=data.get("reference", ""),
+                            issued_on=data.get("issued_on"),
+                            upload=data["file"],
+                            by=by,
+                        )
                     )
             elif document_form.has_changed():
-                data = {n: document_form.cleaned_data[n] for n in document_form.changed_data}
+                changed = document_form.changed_data
+                data = {n: document_form.cleaned_data[n] for n in changed}
                 services.document_update(document=document, data=data, by=by)
+                formset.changed_objects.append((document, changed))
 
     @admin.action(description=_("Inviter à l'espace client"), permissions=["change"])
     def send_invitation(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
@@ -222,8 +229,14 @@ class DocumentAdmin(admin.ModelAdmin):
     list_filter = ("kind", "issued_on", ("archived_at", admin.EmptyFieldListFilter))
     list_select_related = ("client",)
     search_fields = ("title", "reference", "client__customer_number", "client__last_name")
-    readonly_fields = ("client", "file", "content_type", "size", "uploaded_by", "uploaded_at", "archived_at")
+    readonly_fields = (
+        "client", "download", "content_type", "size", "uploaded_by", "uploaded_at", "archived_at",
+    )
     date_hierarchy = "issued_on"
+
+    @admin.display(description=_("fichier"))
+    def download(self, document: Document) -> str:
+        return DocumentInline.download(self, document)  # type: ignore[arg-type]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Documents are added from the client's page, where their owner is set.

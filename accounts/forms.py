@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
@@ -80,9 +81,25 @@ class DocumentAdminForm(forms.ModelForm):
     class Meta:
         model = Document
         fields = ("kind", "title", "reference", "issued_on", "file")
+        # A plain input: private files have no public URL to show as "currently".
+        widgets = {"file": forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"})}
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
+        if self.instance.pk and "file" in self.changed_data:
+            raise forms.ValidationError(
+                _("Le fichier d'un document ne se remplace pas : ajoutez un nouveau document."),
+                code="replace",
+            )
         if upload is not None and hasattr(upload, "content_type"):
             check_upload(upload, allowed=DOCUMENT_TYPES)
         return upload
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form, with the wording used everywhere else in the portal."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Adresse e-mail")
+        self.fields["login"].widget.attrs["placeholder"] = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -47,9 +47,12 @@ CLIENT_SELF_SERVICE_FIELDS = (
 
 
 def _comparable(value: Any) -> Any:
-    # Blank text, blank phone numbers and None all mean "nothing recorded".
+    # Blank text, blank phone numbers and None all mean "nothing recorded"; forms carry
+    # times to the second, so a time re-entered unchanged is the same time.
     if value is None or value == "":
         return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(microsecond=0).isoformat()
     return str(value) if not isinstance(value, bool | int) else value
 
 

@@ -116,7 +116,7 @@ def audit_log(
     actor_id = by.user.pk if by.user is not None else None
     client_id = client.pk if client is not None else None
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head = _locked_head()
         at = timezone.now()
         identity = _identity_digest(actor_id=actor_id, client_id=client_id, ip=by.ip)
         event = AuditEvent.objects.create(
@@ -168,6 +168,15 @@ def audit_scrub_client(*, client: Client) -> int:
     return touched
 
 
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # An emptied database (manage.py flush) starts a new chain from the genesis hash.
+        AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
 def _allow_scrub(allowed: bool) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -217,7 +226,7 @@ def audit_chain_verify() -> ChainReport:
         prev_hash = row["hash"]
         last_id = row["id"]
         checked += 1
-    head = AuditChainHead.objects.get(pk=1)
+    head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead(last_hash=GENESIS_HASH)
     if head.last_hash != prev_hash or head.count != checked:
         return ChainReport(checked, last_id, "tail-missing")
     return ChainReport(checked)

@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml requirements.lock README.md ./
+COPY portal ./portal
+COPY accounts ./accounts
+RUN pip install --no-cache-dir -c requirements.lock .
+COPY . .
+RUN DEBUG=0 ALLOWED_HOSTS=build FIELD_ENCRYPTION_KEY=build \
+    SECRET_KEY=collectstatic-at-build-time-only-this-is-not-the-runtime-secret \
+    python manage.py collectstatic --noinput
+RUN useradd --system --uid 1000 portal && mkdir -p /var/lib/espace-client/private && chown -R portal /var/lib/espace-client
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,44 @@
+# make run  — serve the portal with demo data on http://127.0.0.1:8000 (SQLite, no services)
+# make test — the whole suite (ruff, mypy, pytest); PostgreSQL and Redis when DATABASE_URL
+#             and REDIS_URL point to them, SQLite and in-process tasks otherwise
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+
+.PHONY: run test lint pytest install install-dev messages clean
+
+$(RUNTIME): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+	touch $@
+
+$(DEV): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	touch $@
+
+install: $(RUNTIME)
+install-dev: $(DEV)
+
+run: $(RUNTIME)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: lint pytest
+
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+pytest: $(DEV)
+	$(BIN)/python -m pytest
+
+messages: $(DEV)
+	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 private-media staticfiles

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.models import Client, Document
+from portal.demo import minimal_pdf
+from portal.models import AuditEvent
+
+
+def _local(value, fmt: str) -> str:
+    return timezone.localtime(value).strftime(fmt) if value else ""
+
+
+def _client_form(client: Client, **changes) -> dict:
+    data = {
+        "civility": client.civility, "first_name": client.first_name, "last_name": client.last_name,
+        "language": client.language, "email": client.email, "phone": str(client.phone),
+        "address_line1": client.address_line1, "address_line2": "", "postal_code": client.postal_code,
+        "city": client.city, "country": client.country, "status": client.status, "source": "",
+        "collected_at_0": _local(client.collected_at, "%d/%m/%Y"),
+        "collected_at_1": _local(client.collected_at, "%H:%M:%S"),
+        "last_contact_at_0": "", "last_contact_at_1": "", "last_purchase_on": "",
+        "relationship_ended_on": "",
+        "loyalty_card_valid_until": client.loyalty_card_valid_until.strftime("%d/%m/%Y")
+        if client.loyalty_card_valid_until else "",
+        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
+        "invitations-TOTAL_FORMS": "0", "invitations-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_staff_viewing_a_client_record_is_audited(dana_http, dana, alice) -> None:
+    response = dana_http.get(f"/admin/accounts/client/{alice.pk}/change/")
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="accounts.client.viewed")
+    assert (event.actor, event.client, event.ip) == (dana, alice, "127.0.0.1")
+
+
+def test_staff_without_permission_see_no_client(carol_http, alice) -> None:
+    assert carol_http.get("/admin/accounts/client/").status_code == 403
+    assert carol_http.get(f"/admin/accounts/client/{alice.pk}/change/").status_code == 403
+    assert carol_http.get("/admin/portal/auditevent/").status_code == 403
+    assert not AuditEvent.objects.filter(action="accounts.client.viewed").exists()
+
+
+def test_staff_edit_goes_through_the_service_and_is_audited(dana_http, dana, alice) -> None:
+    alice.refresh_from_db()
+    response = dana_http.post(
+        f"/admin/accounts/client/{alice.pk}/change/", _client_form(alice, city="Lure", status="former")
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    alice.refresh_from_db()
+    assert (alice.city, alice.status) == ("Lure", "former")
+    event = AuditEvent.objects.get(action="accounts.client.updated")
+    assert event.payload == {"fields": ["city", "status"]}
+    assert event.actor == dana
+
+
+def test_staff_create_a_client_with_a_generated_number(dana_http) -> None:
+    blank = Client(last_name="Nouveau", first_name="Paul")
+    data = _client_form(blank, email="paul@client.test", phone="")
+    data["collected_at_0"] = "01/11/2026"
+    response = dana_http.post("/admin/accounts/client/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    client = Client.objects.get(last_name="Nouveau")
+    assert client.customer_number == f"C{client.pk:06d}"
+    assert AuditEvent.objects.filter(action="accounts.client.created", client=client).exists()
+
+
+def test_staff_upload_a_document_checked_by_content(dana_http, alice) -> None:
+    form = _client_form(
+        alice,
+        **{
+            "documents-TOTAL_FORMS": "1", "documents-INITIAL_FORMS": "0",
+            "documents-0-kind": "invoice", "documents-0-title": "Facture hivernage",
+            "documents-0-reference": "F-9", "documents-0-issued_on": "01/11/2026",
+        },
+    )
+    bad = dict(form, **{"documents-0-file": SimpleUploadedFile("facture.pdf", b"not a pdf at all")})
+    response = dana_http.post(f"/admin/accounts/client/{alice.pk}/change/", bad)
+    assert response.status_code == 200
+    assert "n&#x27;est pas accepté" in response.content.decode()
+    assert not Document.objects.filter(title="Facture hivernage").exists()
+
+    good = dict(form, **{"documents-0-file": SimpleUploadedFile("facture.pdf", minimal_pdf("F-9"))})
+    response = dana_http.post(f"/admin/accounts/client/{alice.pk}/change/", good)
+    assert response.status_code == 302
+    document = Document.objects.get(title="Facture hivernage")
+    assert document.client == alice
+    assert AuditEvent.objects.filter(action="accounts.document.added", target_id=str(document.pk)).exists()
+
+
+def test_staff_download_is_audited(dana_http, dana, alice) -> None:
+    document = alice.documents.get(kind="quote")
+    response = dana_http.get(f"/admin/accounts/document/{document.pk}/telecharger/")
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="accounts.document.downloaded")
+    assert event.actor == dana
+    assert event.payload["by_staff"] is True
+
+
+def test_staff_without_permission_cannot_download(carol_http, alice) -> None:
+    document = alice.documents.get(kind="quote")
+    assert carol_http.get(f"/admin/accounts/document/{document.pk}/telecharger/").status_code == 403
+
+
+@pytest.mark.parametrize("verb", ["add", "change", "delete"])
+def test_audit_trail_is_read_only_in_the_admin(dana_http, alice, verb) -> None:
+    from portal.audit import Actor, audit_log
+
+    event = audit_log(action="accounts.client.viewed", by=Actor(), client=alice)
+    url = {
+        "add": "/admin/portal/auditevent/add/",
+        "change": f"/admin/portal/auditevent/{event.pk}/change/",
+        "delete": f"/admin/portal/auditevent/{event.pk}/delete/",
+    }[verb]
+    response = dana_http.post(url, {"post": "yes", "action": "x.y.z"})
+    assert response.status_code in (403, 302)
+    event.refresh_from_db()
+    assert event.action == "accounts.client.viewed"

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+
+from tests.conftest import logged_in
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.mark.django_db
+def test_staff_without_totp_are_sent_to_enrol(client) -> None:
+    UserFactory(email="nouveau@entreprise.test", is_staff=True, is_superuser=True)
+    client.post("/compte/login/", {"login": "nouveau@entreprise.test", "password": PASSWORD})
+    response = client.get("/admin/accounts/client/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/compte/2fa/totp/activate")
+    # allauth asks for the password again before an authenticator is enrolled.
+    reauth = client.get(response["Location"])
+    assert reauth["Location"].startswith("/compte/reauthenticate/")
+    client.post(reauth["Location"], {"password": PASSWORD})
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "data:image/svg+xml;base64," in content  # the QR code to scan
+    assert "activez la double authentification" in content.lower()
+
+
+def test_staff_with_totp_reach_the_admin(dana_http) -> None:
+    assert dana_http.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_login_goes_through_allauth(client) -> None:
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/compte/login/")
+
+
+def test_a_client_cannot_open_the_admin(alice_http) -> None:
+    response = alice_http.get("/admin/login/?next=/admin/")
+    assert response.status_code == 403
+
+
+def test_staff_login_asks_for_the_totp_code(client, dana) -> None:
+    response = client.post("/compte/login/", {"login": dana.email, "password": PASSWORD})
+    assert response["Location"] == "/compte/2fa/authenticate/"
+    assert "_auth_user_id" not in client.session
+    assert Authenticator.objects.filter(user=dana, type="totp").exists()

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from accounts.models import Client, User
+from tests.factories import ClientFactory, DocumentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _portal_test_settings(settings, tmp_path) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    # A per-test cache: login rate limits must not leak from one test to the next.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PORTAL_BASE_URL = "https://portail.test"
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process() -> Iterator[None]:
+    # Tasks run in the test's own process, except in the test that starts a real worker.
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+# Personas: alice and bob are clients, carol is staff without permissions, dana is the DPO.
+
+
+@pytest.fixture
+def alice(db) -> Client:
+    client = ClientFactory(
+        first_name="Alice",
+        last_name="Martin",
+        user__email="alice@client.test",
+        loyalty_card_valid_until=timezone.localdate() + dt.timedelta(days=100),
+    )
+    DocumentFactory(client=client, title="Devis liner")
+    DocumentFactory(client=client, kind="invoice", title="Facture liner", reference="F-001")
+    return client
+
+
+@pytest.fixture
+def bob(db) -> Client:
+    client = ClientFactory(first_name="Bob", last_name="Durand", user__email="bob@client.test")
+    DocumentFactory(client=client, title="Devis de Bob")
+    return client
+
+
+def _staff(email: str, *, group: Group | None = None) -> User:
+    user = UserFactory(email=email, is_staff=True)
+    if group is not None:
+        user.groups.add(group)
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.fixture
+def carol(db) -> User:
+    return _staff("carol@entreprise.test")
+
+
+@pytest.fixture
+def dana(db) -> User:
+    group = Group.objects.create(name="DPO")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["accounts", "portal"])
+    )
+    return _staff("dana@entreprise.test", group=group)
+
+
+def logged_in(user: User) -> HttpClient:
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+@pytest.fixture
+def alice_http(alice: Client) -> HttpClient:
+    return logged_in(alice.user)
+
+
+@pytest.fixture
+def bob_http(bob: Client) -> HttpClient:
+    return logged_in(bob.user)
+
+
+@pytest.fixture
+def carol_http(carol: User) -> HttpClient:
+    return logged_in(carol)
+
+
+@pytest.fixture
+def dana_http(dana: User) -> HttpClient:
+    return logged_in(dana)

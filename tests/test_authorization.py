@@ -1,0 +1,86 @@
+"""Every client URL, as alice, bob, an anonymous visitor and staff: nobody reaches another
+client's data or documents."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import logged_in
+
+CLIENT_URL_NAMES = {
+    "client_dashboard",
+    "client_personal_data",
+    "client_documents",
+    "client_document_download",
+}
+
+
+def _client_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern) and (prefix + str(p.pattern)).startswith("espace-client/"):
+                names.add(p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_client_url_is_covered_here() -> None:
+    assert _client_url_names() == CLIENT_URL_NAMES
+
+
+def _urls_of(client) -> list[str]:
+    document = client.documents.first()
+    return [
+        "/espace-client/",
+        "/espace-client/donnees-personnelles/",
+        "/espace-client/documents/",
+        f"/espace-client/documents/{document.public_id}/",
+    ]
+
+
+def test_anonymous_visitors_are_sent_to_login(client, alice) -> None:
+    for url in _urls_of(alice):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/compte/login/?next=")
+
+
+def test_alice_reaches_her_own_pages(alice, alice_http) -> None:
+    for url in _urls_of(alice):
+        assert alice_http.get(url).status_code == 200, url
+
+
+def test_bob_gets_404_for_alices_document_and_sees_none_of_her_data(alice, bob, bob_http) -> None:
+    alices_document = _urls_of(alice)[-1]
+    assert bob_http.get(alices_document).status_code == 404
+    for url in _urls_of(bob)[:3]:
+        page = bob_http.get(url).content.decode()
+        assert alice.last_name not in page
+        assert alice.customer_number not in page
+        assert "Devis liner" not in page
+
+
+@pytest.mark.parametrize("persona", ["carol", "dana"])
+def test_staff_have_no_client_area(request, alice, persona) -> None:
+    http = logged_in(request.getfixturevalue(persona))
+    for url in _urls_of(alice):
+        response = http.get(url)
+        assert response.status_code in (403, 404), url
+        assert alice.last_name not in response.content.decode()
+
+
+def test_posting_to_the_data_page_changes_only_ones_own_record(alice, bob, bob_http) -> None:
+    bob_http.post(
+        "/espace-client/donnees-personnelles/",
+        {"last_name": "Pirate", "language": "fr", "client": alice.pk, "id": alice.pk},
+    )
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert alice.last_name == "Martin"
+    assert bob.last_name == "Pirate"
