@@ -52,7 +52,13 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
     )
 
 
@@ -111,15 +117,42 @@ class ClientAdmin(admin.ModelAdmin):
         "loyalty_card_valid_until",
         "has_account",
     )
-    list_filter = ("status", "is_restricted", ("loyalty_card_valid_until", admin.EmptyFieldListFilter))
+    list_filter = (
+        "status",
+        "is_restricted",
+        ("loyalty_card_valid_until", admin.EmptyFieldListFilter),
+    )
     search_fields = ("customer_number", "last_name", "first_name", "email", "phone", "postal_code")
     list_per_page = 50
-    readonly_fields = ("customer_number", "user", "is_restricted", "created_at", "updated_at", "audit_link")
+    readonly_fields = (
+        "customer_number",
+        "user",
+        "is_restricted",
+        "created_at",
+        "updated_at",
+        "audit_link",
+    )
     inlines = (DocumentInline, InvitationInline)
     actions = ("send_invitation",)
     fieldsets = (
-        (_("Identité"), {"fields": ("customer_number", "civility", "first_name", "last_name", "language")}),
-        (_("Coordonnées"), {"fields": ("email", "phone", "address_line1", "address_line2", "postal_code", "city", "country")}),
+        (
+            _("Identité"),
+            {"fields": ("customer_number", "civility", "first_name", "last_name", "language")},
+        ),
+        (
+            _("Coordonnées"),
+            {
+                "fields": (
+                    "email",
+                    "phone",
+                    "address_line1",
+                    "address_line2",
+                    "postal_code",
+                    "city",
+                    "country",
+                )
+            },
+        ),
         (
             _("Relation commerciale"),
             {
@@ -134,7 +167,10 @@ class ClientAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (_("Compte et RGPD"), {"fields": ("user", "is_restricted", "created_at", "updated_at", "audit_link")}),
+        (
+            _("Compte et RGPD"),
+            {"fields": ("user", "is_restricted", "created_at", "updated_at", "audit_link")},
+        ),
     )
 
     @admin.display(description=_("compte"), boolean=True)
@@ -158,17 +194,23 @@ class ClientAdmin(admin.ModelAdmin):
                 services.client_record_viewed(client=client, by=Actor.from_request(request))
         return response
 
-    def save_model(self, request: HttpRequest, obj: Client, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Client, form: forms.ModelForm, change: bool
+    ) -> None:
         by = Actor.from_request(request)
         if change:
             data = {name: form.cleaned_data[name] for name in form.changed_data}
             saved = services.client_update(client=obj, data=data, by=by)
         else:
-            data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+            data = {
+                name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data
+            }
             saved = services.client_create(data=data, by=by)
         obj.pk, obj.customer_number = saved.pk, saved.customer_number
 
-    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool
+    ) -> None:
         if formset.model is not Document:
             super().save_formset(request, form, formset, change)
             return
@@ -214,9 +256,7 @@ class ClientAdmin(admin.ModelAdmin):
         if sent:
             self.message_user(
                 request,
-                ngettext(
-                    "%(count)d invitation envoyée.", "%(count)d invitations envoyées.", sent
-                )
+                ngettext("%(count)d invitation envoyée.", "%(count)d invitations envoyées.", sent)
                 % {"count": sent},
                 messages.SUCCESS,
             )
@@ -230,7 +270,13 @@ class DocumentAdmin(admin.ModelAdmin):
     list_select_related = ("client",)
     search_fields = ("title", "reference", "client__customer_number", "client__last_name")
     readonly_fields = (
-        "client", "download", "content_type", "size", "uploaded_by", "uploaded_at", "archived_at",
+        "client",
+        "download",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "archived_at",
     )
     date_hierarchy = "issued_on"
 
@@ -242,10 +288,11 @@ class DocumentAdmin(admin.ModelAdmin):
         # Documents are added from the client's page, where their owner is set.
         return False
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["client", "kind", "title", "reference", "issued_on", *self.readonly_fields[1:]]
+    fields = ("client", "kind", "title", "reference", "issued_on", *readonly_fields[1:])
 
-    def save_model(self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool
+    ) -> None:
         data = {n: form.cleaned_data[n] for n in form.changed_data if n != "file"}
         services.document_update(document=obj, data=data, by=Actor.from_request(request))
 
@@ -265,5 +312,8 @@ class DocumentAdmin(admin.ModelAdmin):
         document = get_object_or_404(Document.objects.select_related("client"), pk=pk)
         handle = services.document_open(document=document, by=Actor.from_request(request))
         return FileResponse(
-            handle, as_attachment=True, filename=document.download_name, content_type=document.content_type
+            handle,
+            as_attachment=True,
+            filename=document.download_name,
+            content_type=document.content_type,
         )

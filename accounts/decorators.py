@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from accounts.models import Client, User
@@ -16,13 +17,13 @@ class ClientRequest(HttpRequest):
     client: Client
 
 
-def client_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def client_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Let in only a logged-in user who is a client, and hand the view their Client."""
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        client = Client.objects.filter(user=request.user).first()
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        client = Client.objects.filter(user=cast(User, request.user)).first()
         if client is None:
             return render(request, "accounts/not_a_client.html", status=403)
         request.client = client  # type: ignore[attr-defined]

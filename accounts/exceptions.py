@@ -24,7 +24,8 @@ class InvitationInvalid(InvitationError):
 
 class ClientHasAccount(InvitationError):
     default_message = _(
-        "Ce client a déjà un compte : il peut utiliser « Mot de passe oublié » sur la page de connexion."
+        "Ce client a déjà un compte : il peut utiliser « Mot de passe oublié » sur la page "
+        "de connexion."
     )
 
 

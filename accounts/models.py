@@ -37,7 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         _("membre de l'équipe"),
         default=False,
-        help_text=_("Peut se connecter à l'administration, après avoir activé la double authentification."),
+        help_text=_(
+            "Peut se connecter à l'administration, après avoir activé la double authentification."
+        ),
     )
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("date de création"), default=timezone.now)
@@ -93,9 +95,7 @@ class Client(models.Model):
     postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
     city = models.CharField(_("ville"), max_length=100, blank=True)
     country = models.CharField(_("pays"), max_length=100, default="France", blank=True)
-    language = models.CharField(
-        _("langue"), max_length=8, choices=settings.LANGUAGES, default="fr"
-    )
+    language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
     status = models.CharField(
         _("statut"), max_length=10, choices=Status.choices, default=Status.PROSPECT
     )
@@ -108,14 +108,18 @@ class Client(models.Model):
     collected_at = models.DateTimeField(_("date de collecte"), default=timezone.now)
     last_contact_at = models.DateTimeField(_("dernier contact"), null=True, blank=True)
     last_purchase_on = models.DateField(_("dernier achat"), null=True, blank=True)
-    relationship_ended_on = models.DateField(_("fin de la relation commerciale"), null=True, blank=True)
+    relationship_ended_on = models.DateField(
+        _("fin de la relation commerciale"), null=True, blank=True
+    )
     loyalty_card_valid_until = models.DateField(
         _("carte de fidélité valable jusqu'au"), null=True, blank=True
     )
     is_restricted = models.BooleanField(
         _("traitement limité"),
         default=False,
-        help_text=_("Limitation du traitement (art. 18 RGPD) : données gelées, aucune prospection."),
+        help_text=_(
+            "Limitation du traitement (art. 18 RGPD) : données gelées, aucune prospection."
+        ),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -135,7 +139,9 @@ class Client(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.customer_number})" if self.customer_number else self.full_name
+        return (
+            f"{self.full_name} ({self.customer_number})" if self.customer_number else self.full_name
+        )
 
     @property
     def full_name(self) -> str:
@@ -199,15 +205,15 @@ class Invitation(models.Model):
 class PrivateStorage(FileSystemStorage):
     """Files that only authorised views may serve: never under the static or media URL."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(settings.PRIVATE_MEDIA_ROOT)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return str(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
 
-    @property  # type: ignore[override]
+    @property
     def base_url(self) -> None:  # type: ignore[override]
         return None
 
@@ -264,7 +270,9 @@ class Document(models.Model):
         _("archivé le"),
         null=True,
         blank=True,
-        help_text=_("Archive intermédiaire : conservé pour une obligation légale, hors de l'espace client."),
+        help_text=_(
+            "Archive intermédiaire : conservé pour une obligation légale, hors de l'espace client."
+        ),
     )
 
     class Meta:

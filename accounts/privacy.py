@@ -131,7 +131,11 @@ registry.register(
         model=Authenticator,
         client_path="user__client",
         fields=("type", "created_at", "last_used_at"),
-        labels={"type": _("méthode"), "created_at": _("activée le"), "last_used_at": _("dernière utilisation")},
+        labels={
+            "type": _("méthode"),
+            "created_at": _("activée le"),
+            "last_used_at": _("dernière utilisation"),
+        },
     )
 )
 
@@ -184,7 +188,9 @@ registry.register(
     FilePersonalData(
         key="accounts.documents",
         label=_("Vos documents"),
-        description=_("Devis, bons de commande, bons de livraison, notices déposés dans votre espace."),
+        description=_(
+            "Devis, bons de commande, bons de livraison, notices déposés dans votre espace."
+        ),
         activity=Activity.CLIENT_RELATIONSHIP,
         categories=(Category.COMMERCIAL,),
         model=Document,

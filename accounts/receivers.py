@@ -13,6 +13,8 @@ from portal.audit import Actor
 
 
 @receiver(email_changed)
-def _login_email_changed(sender: Any, request: Any, user: Any, to_email_address: Any, **kwargs: Any) -> None:
+def _login_email_changed(
+    sender: Any, request: Any, user: Any, to_email_address: Any, **kwargs: Any
+) -> None:
     by = Actor.from_request(request) if request is not None else Actor(user=user)
     services.client_login_email_changed(user=user, email=to_email_address.email, by=by)

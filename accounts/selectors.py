@@ -10,12 +10,6 @@ from django.http import Http404
 from accounts.models import Client, Document
 
 
-def client_for_user(user: object) -> Client | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Client.objects.filter(user=user).first()
-
-
 def client_documents(*, client: Client) -> QuerySet[Document]:
     """The client's own documents, without those moved to the restricted legal archive."""
     return Document.objects.filter(client=client, archived_at__isnull=True)

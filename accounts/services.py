@@ -81,7 +81,8 @@ def client_update(*, client: Client, data: Mapping[str, Any], by: Actor) -> Clie
     with transaction.atomic():
         current = Client.objects.select_for_update().get(pk=client.pk)
         changed = sorted(
-            name for name, value in data.items()
+            name
+            for name, value in data.items()
             if _comparable(getattr(current, name)) != _comparable(value)
         )
         if not changed:
@@ -259,7 +260,8 @@ def document_update(*, document: Document, data: Mapping[str, Any], by: Actor) -
     with transaction.atomic():
         current = Document.objects.select_for_update().get(pk=document.pk)
         changed = sorted(
-            name for name, value in data.items()
+            name
+            for name, value in data.items()
             if _comparable(getattr(current, name)) != _comparable(value)
         )
         if not changed:

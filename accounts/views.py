@@ -47,9 +47,7 @@ def personal_data(request: ClientRequest) -> HttpResponse:
     form = ClientContactForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        client = services.client_update(
-            client=client, data=changes, by=Actor.from_request(request)
-        )
+        client = services.client_update(client=client, data=changes, by=Actor.from_request(request))
         if changes:
             messages.success(request, _("Vos coordonnées ont été mises à jour."))
         else:
@@ -114,7 +112,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_get(token=token)
     except InvitationError as error:
-        return render(request, "accounts/invitation_invalid.html", {"error": error.message}, status=404)
+        return render(
+            request, "accounts/invitation_invalid.html", {"error": error.message}, status=404
+        )
     if request.user.is_authenticated:
         # Somebody else's session on a shared computer must not absorb this account.
         logout(request)

@@ -27,7 +27,16 @@ class ControllerAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """The audit trail, read-only: nobody edits or deletes it from the application."""
 
-    list_display = ("at", "action", "actor", "client", "target_type", "target_id", "ip", "scrubbed_at")
+    list_display = (
+        "at",
+        "action",
+        "actor",
+        "client",
+        "target_type",
+        "target_id",
+        "ip",
+        "scrubbed_at",
+    )
     list_filter = ("action", ("scrubbed_at", admin.EmptyFieldListFilter))
     list_select_related = ("actor", "client")
     search_fields = ("action", "client__customer_number", "actor__email")

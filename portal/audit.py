@@ -36,7 +36,7 @@ class Actor:
     @classmethod
     def from_request(cls, request: HttpRequest) -> Actor:
         user = request.user if request.user.is_authenticated else None
-        return cls(user=user, ip=request.META.get("REMOTE_ADDR") or None)  # type: ignore[arg-type]
+        return cls(user=user, ip=request.META.get("REMOTE_ADDR") or None)
 
     @classmethod
     def system(cls) -> Actor:
@@ -180,7 +180,9 @@ def _locked_head() -> AuditChainHead:
 def _allow_scrub(allowed: bool) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('portal.audit_scrub', %s, true)", ["on" if allowed else "off"])
+            cursor.execute(
+                "SELECT set_config('portal.audit_scrub', %s, true)", ["on" if allowed else "off"]
+            )
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,19 @@ def audit_chain_verify() -> ChainReport:
     checked = 0
     last_id: int | None = None
     rows = AuditEvent.objects.order_by("id").values(
-        "id", "at", "action", "actor_id", "client_id", "ip", "target_type", "target_id",
-        "payload", "identity_digest", "prev_hash", "hash", "scrubbed_at",
+        "id",
+        "at",
+        "action",
+        "actor_id",
+        "client_id",
+        "ip",
+        "target_type",
+        "target_id",
+        "payload",
+        "identity_digest",
+        "prev_hash",
+        "hash",
+        "scrubbed_at",
     )
     for row in rows.iterator(chunk_size=2000):
         if row["prev_hash"] != prev_hash:

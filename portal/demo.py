@@ -26,12 +26,26 @@ STAFF_GROUP = "Équipe"
 DPO_GROUP = "Délégué à la protection des données"
 
 STAFF_PERMISSIONS = {
-    "accounts": ["view_client", "add_client", "change_client", "view_document", "change_document",
-                 "view_invitation"],
+    "accounts": [
+        "view_client",
+        "add_client",
+        "change_client",
+        "view_document",
+        "change_document",
+        "view_invitation",
+    ],
 }
 DPO_PERMISSIONS = {
-    "accounts": ["view_client", "add_client", "change_client", "view_document", "change_document",
-                 "delete_document", "view_invitation", "view_user"],
+    "accounts": [
+        "view_client",
+        "add_client",
+        "change_client",
+        "view_document",
+        "change_document",
+        "delete_document",
+        "view_invitation",
+        "view_user",
+    ],
     "portal": ["view_auditevent", "view_controller", "change_controller"],
 }
 
@@ -45,10 +59,14 @@ class DemoLogin:
 
 def minimal_pdf(*lines: str) -> bytes:
     """A one-page PDF showing a few lines of text (Latin-1), enough for a demo document."""
-    text = "BT /F1 14 Tf 60 780 Td 18 TL " + " ".join(
-        "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
-        for line in lines
-    ) + " ET"
+    text = (
+        "BT /F1 14 Tf 60 780 Td 18 TL "
+        + " ".join(
+            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
+            for line in lines
+        )
+        + " ET"
+    )
     stream = text.encode("latin-1", "replace")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -67,7 +85,9 @@ def minimal_pdf(*lines: str) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
@@ -100,7 +120,9 @@ def _client(
         client = accounts.client_create(data={**data, "email": email, "user": user}, by=system)
     if not client.documents.exists():
         for kind, title, reference, issued_on in documents:
-            pdf = minimal_pdf(title, f"Client {client.customer_number} - {client.full_name}", reference)
+            pdf = minimal_pdf(
+                title, f"Client {client.customer_number} - {client.full_name}", reference
+            )
             accounts.document_add(
                 client=client,
                 kind=kind,
@@ -138,43 +160,88 @@ def demo_seed() -> list[DemoLogin]:
     _client(
         email="alice@client.test",
         data={
-            "civility": Client.Civility.MRS, "first_name": "Alice", "last_name": "Martin",
-            "phone": "+33612345678", "address_line1": "3 chemin des Prés", "postal_code": "70000",
-            "city": "Vesoul", "status": Client.Status.CLIENT,
+            "civility": Client.Civility.MRS,
+            "first_name": "Alice",
+            "last_name": "Martin",
+            "phone": "+33612345678",
+            "address_line1": "3 chemin des Prés",
+            "postal_code": "70000",
+            "city": "Vesoul",
+            "status": Client.Status.CLIENT,
             "last_purchase_on": today - dt.timedelta(days=40),
             "last_contact_at": timezone.now() - dt.timedelta(days=10),
             "loyalty_card_valid_until": today + dt.timedelta(days=300),
         },
         documents=[
-            (Document.Kind.QUOTE, "Devis rénovation du liner", "D-2026-0142", today - dt.timedelta(days=60)),
-            (Document.Kind.INVOICE, "Facture rénovation du liner", "F-2026-0311", today - dt.timedelta(days=40)),
-            (Document.Kind.MANUAL, "Notice de la pompe à chaleur", "", today - dt.timedelta(days=40)),
+            (
+                Document.Kind.QUOTE,
+                "Devis rénovation du liner",
+                "D-2026-0142",
+                today - dt.timedelta(days=60),
+            ),
+            (
+                Document.Kind.INVOICE,
+                "Facture rénovation du liner",
+                "F-2026-0311",
+                today - dt.timedelta(days=40),
+            ),
+            (
+                Document.Kind.MANUAL,
+                "Notice de la pompe à chaleur",
+                "",
+                today - dt.timedelta(days=40),
+            ),
         ],
     )
     _client(
         email="bruno@client.test",
         data={
-            "civility": Client.Civility.MR, "first_name": "Bruno", "last_name": "Petit",
-            "phone": "+33698765432", "postal_code": "70200", "city": "Lure",
-            "status": Client.Status.PROSPECT, "source": "Salon Habitat de Vesoul",
+            "civility": Client.Civility.MR,
+            "first_name": "Bruno",
+            "last_name": "Petit",
+            "phone": "+33698765432",
+            "postal_code": "70200",
+            "city": "Lure",
+            "status": Client.Status.PROSPECT,
+            "source": "Salon Habitat de Vesoul",
             "last_contact_at": timezone.now() - dt.timedelta(days=90),
         },
         documents=[
-            (Document.Kind.QUOTE, "Devis piscine coque 8 x 4", "D-2026-0177", today - dt.timedelta(days=90)),
+            (
+                Document.Kind.QUOTE,
+                "Devis piscine coque 8 x 4",
+                "D-2026-0177",
+                today - dt.timedelta(days=90),
+            ),
         ],
     )
     _client(
         email="chantal@client.test",
         data={
-            "civility": Client.Civility.MRS, "first_name": "Chantal", "last_name": "Moreau",
-            "phone": "+33745678901", "address_line1": "8 rue du Moulin", "postal_code": "25000",
-            "city": "Besançon", "status": Client.Status.FORMER,
+            "civility": Client.Civility.MRS,
+            "first_name": "Chantal",
+            "last_name": "Moreau",
+            "phone": "+33745678901",
+            "address_line1": "8 rue du Moulin",
+            "postal_code": "25000",
+            "city": "Besançon",
+            "status": Client.Status.FORMER,
             "last_purchase_on": today - dt.timedelta(days=800),
             "relationship_ended_on": today - dt.timedelta(days=700),
         },
         documents=[
-            (Document.Kind.INVOICE, "Facture mise en hivernage", "F-2024-0088", today - dt.timedelta(days=800)),
-            (Document.Kind.DELIVERY_NOTE, "Bon de livraison robot nettoyeur", "BL-2024-0031", today - dt.timedelta(days=805)),
+            (
+                Document.Kind.INVOICE,
+                "Facture mise en hivernage",
+                "F-2024-0088",
+                today - dt.timedelta(days=800),
+            ),
+            (
+                Document.Kind.DELIVERY_NOTE,
+                "Bon de livraison robot nettoyeur",
+                "BL-2024-0031",
+                today - dt.timedelta(days=805),
+            ),
         ],
     )
     return [

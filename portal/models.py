@@ -20,7 +20,9 @@ class Controller(models.Model):
     email = models.EmailField(_("e-mail de contact"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     website = models.URLField(_("site web"), blank=True)
-    dpo_name = models.CharField(_("délégué à la protection des données"), max_length=200, blank=True)
+    dpo_name = models.CharField(
+        _("délégué à la protection des données"), max_length=200, blank=True
+    )
     dpo_email = models.EmailField(_("e-mail du délégué"), blank=True)
     dpo_address = models.TextField(_("adresse postale du délégué"), blank=True)
 
@@ -107,3 +109,6 @@ class AuditChainHead(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(condition=models.Q(pk=1), name="audit_chain_head_singleton"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.count} events, last {self.last_hash[:12]}"

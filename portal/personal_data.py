@@ -70,9 +70,10 @@ class ClientView:
 class PersonalData:
     """One kind of personal data, for example "the documents in the wallet".
 
-    `client_path` is the ORM path from `model` to the Client it is about ("" when the model is
-    Client itself, None when there is no such path and `for_client` is overridden). `scope` narrows the model when several kinds share a table. `events` maps
-    the retention events this data can be counted from to the field holding their date.
+    `client_path` is the ORM path from `model` to the Client it is about: "" when the model is
+    Client itself, None when there is no such path and `for_client` is overridden. `scope`
+    narrows the model when several kinds share a table. `events` maps the retention events
+    this data can be counted from to the field holding their date.
     """
 
     key: str
@@ -194,7 +195,9 @@ class PersonalData:
             try:
                 self.model._meta.get_field(name)
             except FieldDoesNotExist:
-                raise ImproperlyConfigured(f"{self.key}: {self.model} has no field {name!r}") from None
+                raise ImproperlyConfigured(
+                    f"{self.key}: {self.model} has no field {name!r}"
+                ) from None
         if self.legal_obligation and not self.archived:
             raise ImproperlyConfigured(f"{self.key}: data kept by law needs `archived` values")
         if self.erase_mode == "anonymise" and not self.anonymised:

@@ -23,9 +23,7 @@ if (BASE_DIR / ".env").is_file():
 def _required(name: str) -> str:
     value: str = env.str(name, default="")
     if not value:
-        raise ImproperlyConfigured(
-            f"{name} must be set when DEBUG=0 (see .env.example)."
-        )
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG=0 (see .env.example).")
     return value
 
 
@@ -160,7 +158,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # CNIL délibération 2022-100: with login throttling (allauth's rate limits below) 50 bits of
 # entropy suffice; staff accounts, which reach every client's data, need the "about 80 bits"
-# of 12 characters of four kinds (12 × log2(95) ≈ 78.8).
+# of 12 characters of four kinds (12 * log2(95) = 78.8).
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
@@ -223,7 +221,9 @@ ANYMAIL = {
     "BREVO_API_KEY": BREVO_API_KEY,
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
 }
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Espace client <ne-pas-repondre@localhost>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Espace client <ne-pas-repondre@localhost>"
+)
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # SMS: Twilio with a messaging service when the three values are set, the console otherwise.

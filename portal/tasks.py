@@ -16,6 +16,8 @@ def audit_chain_verify() -> dict[str, object]:
     if not report.ok:
         logger.error(
             "Audit chain broken at event %s (%s) after %s good events",
-            report.broken_at, report.reason, report.checked,
+            report.broken_at,
+            report.reason,
+            report.checked,
         )
     return {"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at}

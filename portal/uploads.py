@@ -49,7 +49,7 @@ def check_upload(
     head = upload.read(8192)
     kind = filetype.guess(head)
     mime = kind.mime if kind is not None else None
-    if mime not in allowed:
+    if mime is None or mime not in allowed:
         accepted = ", ".join(sorted(TYPE_LABELS.get(t, t) for t in allowed))
         raise ValidationError(
             _("Ce type de fichier n'est pas accepté. Formats acceptés : %(types)s.")

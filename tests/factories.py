@@ -53,9 +53,7 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Devis n° {n}")
     reference = factory.Sequence(lambda n: f"D-{n:04d}")
     issued_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=10))
-    file = factory.LazyAttribute(
-        lambda d: ContentFile(minimal_pdf(d.title), name="document.pdf")
-    )
+    file = factory.LazyAttribute(lambda d: ContentFile(minimal_pdf(d.title), name="document.pdf"))
     content_type = "application/pdf"
     size = 600
     sha256 = "0" * 64

@@ -23,7 +23,9 @@ def _client_url_names() -> set[str]:
         for p in patterns:
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern) and (prefix + str(p.pattern)).startswith("espace-client/"):
+            elif isinstance(p, URLPattern) and (prefix + str(p.pattern)).startswith(
+                "espace-client/"
+            ):
                 names.add(p.name)
 
     walk(get_resolver().url_patterns)

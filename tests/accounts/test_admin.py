@@ -15,18 +15,32 @@ def _local(value, fmt: str) -> str:
 
 def _client_form(client: Client, **changes) -> dict:
     data = {
-        "civility": client.civility, "first_name": client.first_name, "last_name": client.last_name,
-        "language": client.language, "email": client.email, "phone": str(client.phone),
-        "address_line1": client.address_line1, "address_line2": "", "postal_code": client.postal_code,
-        "city": client.city, "country": client.country, "status": client.status, "source": "",
+        "civility": client.civility,
+        "first_name": client.first_name,
+        "last_name": client.last_name,
+        "language": client.language,
+        "email": client.email,
+        "phone": str(client.phone),
+        "address_line1": client.address_line1,
+        "address_line2": "",
+        "postal_code": client.postal_code,
+        "city": client.city,
+        "country": client.country,
+        "status": client.status,
+        "source": "",
         "collected_at_0": _local(client.collected_at, "%d/%m/%Y"),
         "collected_at_1": _local(client.collected_at, "%H:%M:%S"),
-        "last_contact_at_0": "", "last_contact_at_1": "", "last_purchase_on": "",
+        "last_contact_at_0": "",
+        "last_contact_at_1": "",
+        "last_purchase_on": "",
         "relationship_ended_on": "",
         "loyalty_card_valid_until": client.loyalty_card_valid_until.strftime("%d/%m/%Y")
-        if client.loyalty_card_valid_until else "",
-        "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
-        "invitations-TOTAL_FORMS": "0", "invitations-INITIAL_FORMS": "0",
+        if client.loyalty_card_valid_until
+        else "",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+        "invitations-TOTAL_FORMS": "0",
+        "invitations-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data
@@ -49,7 +63,8 @@ def test_staff_without_permission_see_no_client(carol_http, alice) -> None:
 def test_staff_edit_goes_through_the_service_and_is_audited(dana_http, dana, alice) -> None:
     alice.refresh_from_db()
     response = dana_http.post(
-        f"/admin/accounts/client/{alice.pk}/change/", _client_form(alice, city="Lure", status="former")
+        f"/admin/accounts/client/{alice.pk}/change/",
+        _client_form(alice, city="Lure", status="former"),
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     alice.refresh_from_db()
@@ -74,9 +89,12 @@ def test_staff_upload_a_document_checked_by_content(dana_http, alice) -> None:
     form = _client_form(
         alice,
         **{
-            "documents-TOTAL_FORMS": "1", "documents-INITIAL_FORMS": "0",
-            "documents-0-kind": "invoice", "documents-0-title": "Facture hivernage",
-            "documents-0-reference": "F-9", "documents-0-issued_on": "01/11/2026",
+            "documents-TOTAL_FORMS": "1",
+            "documents-INITIAL_FORMS": "0",
+            "documents-0-kind": "invoice",
+            "documents-0-title": "Facture hivernage",
+            "documents-0-reference": "F-9",
+            "documents-0-issued_on": "01/11/2026",
         },
     )
     bad = dict(form, **{"documents-0-file": SimpleUploadedFile("facture.pdf", b"not a pdf at all")})
@@ -90,7 +108,9 @@ def test_staff_upload_a_document_checked_by_content(dana_http, alice) -> None:
     assert response.status_code == 302
     document = Document.objects.get(title="Facture hivernage")
     assert document.client == alice
-    assert AuditEvent.objects.filter(action="accounts.document.added", target_id=str(document.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.document.added", target_id=str(document.pk)
+    ).exists()
 
 
 def test_staff_download_is_audited(dana_http, dana, alice) -> None:

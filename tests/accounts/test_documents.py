@@ -106,7 +106,9 @@ def test_invoices_cannot_be_deleted(alice, carol) -> None:
     assert Document.objects.filter(pk=invoice.pk).exists()
 
 
-def test_deleting_a_quote_removes_its_file(alice, carol, django_capture_on_commit_callbacks) -> None:
+def test_deleting_a_quote_removes_its_file(
+    alice, carol, django_capture_on_commit_callbacks
+) -> None:
     quote = alice.documents.get(kind="quote")
     storage, name = quote.file.storage, quote.file.name
     assert storage.exists(name)

@@ -33,7 +33,9 @@ def _invite(prospect, carol, django_capture_on_commit_callbacks) -> str:
     return match.group(1)
 
 
-def test_invitation_email_carries_a_link_and_no_password(prospect, carol, django_capture_on_commit_callbacks) -> None:
+def test_invitation_email_carries_a_link_and_no_password(
+    prospect, carol, django_capture_on_commit_callbacks
+) -> None:
     url = _invite(prospect, carol, django_capture_on_commit_callbacks)
     message = mail.outbox[0]
     assert message.to == ["emma@client.test"]
@@ -45,7 +47,9 @@ def test_invitation_email_carries_a_link_and_no_password(prospect, carol, django
     assert url.split("/")[-2] not in invitation.token_hash  # only the hash is stored
 
 
-def test_client_sets_password_and_is_logged_in(client, prospect, carol, django_capture_on_commit_callbacks) -> None:
+def test_client_sets_password_and_is_logged_in(
+    client, prospect, carol, django_capture_on_commit_callbacks
+) -> None:
     url = _invite(prospect, carol, django_capture_on_commit_callbacks)
     assert "Choisissez le mot de passe" in client.get(url).content.decode()
     response = client.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
@@ -56,7 +60,9 @@ def test_client_sets_password_and_is_logged_in(client, prospect, carol, django_c
     assert prospect.user.check_password(NEW_PASSWORD)
     assert EmailAddress.objects.get(user=prospect.user).verified
     assert client.get("/espace-client/").status_code == 200
-    assert AuditEvent.objects.filter(client=prospect, action="accounts.invitation.accepted").exists()
+    assert AuditEvent.objects.filter(
+        client=prospect, action="accounts.invitation.accepted"
+    ).exists()
 
 
 def test_link_works_once(client, prospect, carol, django_capture_on_commit_callbacks) -> None:
@@ -78,7 +84,9 @@ def test_link_expires(client, prospect, carol, django_capture_on_commit_callback
     assert client.get(url).status_code == 404
 
 
-def test_a_new_invitation_replaces_the_old_link(client, prospect, carol, django_capture_on_commit_callbacks) -> None:
+def test_a_new_invitation_replaces_the_old_link(
+    client, prospect, carol, django_capture_on_commit_callbacks
+) -> None:
     first = _invite(prospect, carol, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     second = _invite(prospect, carol, django_capture_on_commit_callbacks)
@@ -86,7 +94,9 @@ def test_a_new_invitation_replaces_the_old_link(client, prospect, carol, django_
     assert client.get(second).status_code == 200
 
 
-def test_weak_or_mismatched_passwords_rerender_in_french(client, prospect, carol, django_capture_on_commit_callbacks) -> None:
+def test_weak_or_mismatched_passwords_rerender_in_french(
+    client, prospect, carol, django_capture_on_commit_callbacks
+) -> None:
     url = _invite(prospect, carol, django_capture_on_commit_callbacks)
     response = client.post(url, {"password1": "court", "password2": "court"})
     assert response.status_code == 400
@@ -103,10 +113,14 @@ def test_invitation_refusals(alice, carol, db) -> None:
     with pytest.raises(ClientHasNoEmail):
         services.client_invite(client=ClientFactory(user=None, email=""), by=Actor(user=carol))
     with pytest.raises(EmailTaken):
-        services.client_invite(client=ClientFactory(user=None, email="ALICE@client.test"), by=Actor(user=carol))
+        services.client_invite(
+            client=ClientFactory(user=None, email="ALICE@client.test"), by=Actor(user=carol)
+        )
 
 
-def test_staff_invite_from_the_admin(dana_http, prospect, django_capture_on_commit_callbacks) -> None:
+def test_staff_invite_from_the_admin(
+    dana_http, prospect, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = dana_http.post(
             "/admin/accounts/client/",

@@ -64,4 +64,7 @@ def test_password_reset_sends_a_link_not_a_password(client, alice) -> None:
 @pytest.mark.django_db
 def test_signup_is_closed(client) -> None:
     response = client.get("/compte/signup/")
-    assert "fermée" in response.content.decode().lower() or "fermées" in response.content.decode().lower()
+    assert (
+        "fermée" in response.content.decode().lower()
+        or "fermées" in response.content.decode().lower()
+    )

@@ -20,7 +20,9 @@ def test_entropy_is_length_times_log2_of_the_alphabet(password: str, bits: float
 def test_weak_client_passwords_are_refused_in_french(password: str) -> None:
     with pytest.raises(ValidationError) as error:
         validate_password(password, User(email="alice@client.test"))
-    assert any("trop faible" in message or "trop courant" in message for message in error.value.messages)
+    assert any(
+        "trop faible" in message or "trop courant" in message for message in error.value.messages
+    )
 
 
 @pytest.mark.parametrize("password", ["Piscine-Demo-2026", "cheval agrafe batterie", "Kx7mPq2wZr"])

@@ -88,7 +88,7 @@ def test_email_change_goes_through_verification_and_updates_the_client(alice_htt
     confirmation_link = next(
         line for line in mail.outbox[-1].body.splitlines() if "/compte/confirm-email/" in line
     ).strip()
-    path = confirmation_link[confirmation_link.index("/compte/"):]
+    path = confirmation_link[confirmation_link.index("/compte/") :]
     alice_http.post(path)
     alice.refresh_from_db()
     alice.user.refresh_from_db()

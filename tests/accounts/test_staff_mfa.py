@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from allauth.mfa.models import Authenticator
 
-from tests.conftest import logged_in
 from tests.factories import PASSWORD, UserFactory
 
 

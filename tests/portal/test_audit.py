@@ -25,8 +25,12 @@ def _raw(sql: str, params: list[object]) -> None:
 def _three_events(client) -> list[AuditEvent]:
     by = Actor(user=client.user, ip="203.0.113.7")
     return [
-        audit_log(action="accounts.client.updated", by=by, client=client, payload={"fields": ["phone"]}),
-        audit_log(action="accounts.document.downloaded", by=by, client=client, payload={"kind": "quote"}),
+        audit_log(
+            action="accounts.client.updated", by=by, client=client, payload={"fields": ["phone"]}
+        ),
+        audit_log(
+            action="accounts.document.downloaded", by=by, client=client, payload={"kind": "quote"}
+        ),
         audit_log(action="accounts.client.viewed", by=by, client=client),
     ]
 
@@ -75,7 +79,10 @@ def test_action_must_be_dotted(alice) -> None:
 
 def test_verify_detects_an_edit_in_the_database(alice) -> None:
     events = _three_events(alice)
-    _raw("UPDATE portal_auditevent SET action = %s WHERE id = %s", ["accounts.client.created", events[1].pk])
+    _raw(
+        "UPDATE portal_auditevent SET action = %s WHERE id = %s",
+        ["accounts.client.created", events[1].pk],
+    )
     report = audit_chain_verify()
     assert not report.ok
     assert report.broken_at == events[1].pk
@@ -108,21 +115,29 @@ def test_command_reports_in_french(alice, capsys) -> None:
     events = _three_events(alice)
     call_command("verify_audit_chain")
     assert "Journal d'audit intègre" in capsys.readouterr().out
-    _raw("UPDATE portal_auditevent SET payload = %s WHERE id = %s", ['{"kind": "invoice"}', events[1].pk])
+    _raw(
+        "UPDATE portal_auditevent SET payload = %s WHERE id = %s",
+        ['{"kind": "invoice"}', events[1].pk],
+    )
     with pytest.raises(CommandError, match=f"altéré à l'événement n° {events[1].pk}"):
         call_command("verify_audit_chain")
 
 
 def test_scrub_blanks_identity_and_keeps_the_chain_valid(alice, carol) -> None:
-    own = audit_log(action="accounts.client.updated", by=Actor(user=alice.user, ip="203.0.113.7"), client=alice)
-    staff = audit_log(action="accounts.client.viewed", by=Actor(user=carol, ip="198.51.100.4"), client=alice)
+    own = audit_log(
+        action="accounts.client.updated", by=Actor(user=alice.user, ip="203.0.113.7"), client=alice
+    )
+    staff = audit_log(
+        action="accounts.client.viewed", by=Actor(user=carol, ip="198.51.100.4"), client=alice
+    )
     assert audit_scrub_client(client=alice) >= 2
     own.refresh_from_db()
     staff.refresh_from_db()
     assert (own.actor_id, own.client_id, own.ip) == (None, None, None)
     # What staff did stays attributed to them; only whom it was about goes.
     assert (staff.actor_id, staff.client_id, staff.ip) == (carol.pk, None, "198.51.100.4")
-    assert own.scrubbed_at and staff.scrubbed_at
+    assert own.scrubbed_at
+    assert staff.scrubbed_at
     assert audit_chain_verify().ok
 
 
@@ -134,17 +149,20 @@ def test_database_refuses_update_and_delete(alice) -> None:
         "DELETE FROM portal_auditevent WHERE id = %s",
         "UPDATE portal_auditevent SET client_id = NULL WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [event.pk])
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_scrub_mode_still_refuses_content_changes(alice) -> None:
     event = audit_log(action="accounts.client.viewed", by=Actor(), client=alice)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('portal.audit_scrub', 'on', true)")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('portal.audit_scrub', 'on', true)")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             cursor.execute(
                 "UPDATE portal_auditevent SET action = 'x.y.z', scrubbed_at = now() WHERE id = %s",
                 [event.pk],

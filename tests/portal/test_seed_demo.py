@@ -18,8 +18,13 @@ def _development(settings) -> None:
 def test_seed_demo_prints_the_logins_and_is_harmless_twice(capsys) -> None:
     call_command("seed_demo")
     out = capsys.readouterr().out
-    for email in ("equipe@entreprise.test", "dpo@entreprise.test", "alice@client.test",
-                  "bruno@client.test", "chantal@client.test"):
+    for email in (
+        "equipe@entreprise.test",
+        "dpo@entreprise.test",
+        "alice@client.test",
+        "bruno@client.test",
+        "chantal@client.test",
+    ):
         assert email in out
     counts = (User.objects.count(), Client.objects.count(), Document.objects.count())
     call_command("seed_demo")
@@ -40,7 +45,9 @@ def test_demo_has_a_loyal_client_a_prospect_and_a_former_client() -> None:
 
 def test_demo_logins_work(client) -> None:
     call_command("seed_demo")
-    response = client.post("/compte/login/", {"login": "alice@client.test", "password": "Piscine-Demo-2026"})
+    response = client.post(
+        "/compte/login/", {"login": "alice@client.test", "password": "Piscine-Demo-2026"}
+    )
     assert response["Location"] == "/espace-client/"
 
 

@@ -7,7 +7,9 @@ from portal.demo import demo_seed
 
 
 class Command(BaseCommand):
-    help = "Crée les données de démonstration et affiche les identifiants. Sans effet la seconde fois."
+    help = (
+        "Crée les données de démonstration et affiche les identifiants. Sans effet la seconde fois."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
