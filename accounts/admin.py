@@ -51,6 +51,15 @@ class UserAdmin(BaseUserAdmin):
         ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and Client.objects.filter(user=obj).exists():
+            # A client changes their own address, confirmed by a link sent to it; staff
+            # editing it here would bypass that proof and the audit trail.
+            return (*readonly, "email")
+        return readonly
+
     add_fieldsets = (
         (
             None,
@@ -172,6 +181,11 @@ class ClientAdmin(admin.ModelAdmin):
             {"fields": ("user", "is_restricted", "created_at", "updated_at", "audit_link")},
         ),
     )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A client is erased through a data-subject request, which exports, keeps what the
+        # law requires and anonymises the rest; a plain delete would lose all of that.
+        return False
 
     @admin.display(description=_("compte"), boolean=True)
     def has_account(self, client: Client) -> bool:

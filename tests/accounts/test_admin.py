@@ -141,3 +141,26 @@ def test_audit_trail_is_read_only_in_the_admin(dana_http, alice, verb) -> None:
     assert response.status_code in (403, 302)
     event.refresh_from_db()
     assert event.action == "accounts.client.viewed"
+
+
+def test_clients_cannot_be_deleted_from_the_admin(dana_http, alice) -> None:
+    response = dana_http.post(
+        "/admin/accounts/client/",
+        {"action": "delete_selected", "_selected_action": [alice.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert dana_http.get(f"/admin/accounts/client/{alice.pk}/delete/").status_code == 403
+    assert alice.__class__.objects.filter(pk=alice.pk).exists()
+
+
+def test_a_clients_login_email_is_read_only_for_staff(alice, db) -> None:
+    from tests.conftest import logged_in
+    from tests.factories import UserFactory
+
+    root = UserFactory(email="root@entreprise.test", is_staff=True, is_superuser=True)
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(root, generate_totp_secret())
+    page = logged_in(root).get(f"/admin/accounts/user/{alice.user.pk}/change/").content.decode()
+    assert 'name="email"' not in page
+    assert "alice@client.test" in page

@@ -20,5 +20,7 @@ def test_english_is_available(client) -> None:
 def test_a_client_switches_language_from_the_footer(alice_http) -> None:
     response = alice_http.post("/i18n/setlang/", {"language": "en", "next": "/espace-client/"})
     assert response.status_code == 302
-    page = alice_http.get("/espace-client/").content.decode()
+    page = alice_http.get("/espace-client/donnees-personnelles/").content.decode()
     assert 'lang="en"' in page
+    assert "Your personal data" in page
+    assert "Vos données personnelles" not in page
