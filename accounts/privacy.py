@@ -60,7 +60,7 @@ registry.register(
         anonymised={
             "civility": "",
             "first_name": "",
-            "last_name": _("Client effacé"),
+            "last_name": "Client effacé",  # stored data, the same in every language
             "email": "",
             "phone": "",
             "address_line1": "",
