@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -36,7 +38,12 @@ class Actor:
     @classmethod
     def from_request(cls, request: HttpRequest) -> Actor:
         user = request.user if request.user.is_authenticated else None
-        return cls(user=user, ip=request.META.get("REMOTE_ADDR") or None)
+        try:
+            # The same address allauth throttles logins by, proxy-aware.
+            ip: str | None = get_account_adapter(request).get_client_ip(request)
+        except PermissionDenied:
+            ip = None
+        return cls(user=user, ip=ip)
 
     @classmethod
     def system(cls) -> Actor:

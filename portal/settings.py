@@ -52,6 +52,10 @@ else:
     FIELD_ENCRYPTION_KEY = _required("FIELD_ENCRYPTION_KEY")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Behind one TLS proxy, the client's address is the last one it adds to X-Forwarded-For:
+# login rate limits and the audit trail must see the client, not the proxy.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if BEHIND_TLS_PROXY else 0
 
 # The public address of the portal, used in links sent by email and SMS.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -285,7 +289,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env.bool("BEHIND_TLS_PROXY", default=False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

@@ -167,3 +167,12 @@ def test_scrub_mode_still_refuses_content_changes(alice) -> None:
                 "UPDATE portal_auditevent SET action = 'x.y.z', scrubbed_at = now() WHERE id = %s",
                 [event.pk],
             )
+
+
+def test_behind_the_proxy_the_audit_records_the_clients_address(alice, settings, rf) -> None:
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    request.user = alice.user
+    assert Actor.from_request(request).ip == "203.0.113.9"
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    assert Actor.from_request(request).ip == "10.0.0.2"
