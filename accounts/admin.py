@@ -8,8 +8,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -256,6 +256,31 @@ class ClientAdmin(admin.ModelAdmin):
                 data = {n: document_form.cleaned_data[n] for n in changed}
                 services.document_update(document=document, data=data, by=by)
                 formset.changed_objects.append((document, changed))
+
+    def get_urls(self) -> list[URLPattern]:
+        invite = self.admin_site.admin_view(self.invite_view)
+        return [
+            path("<int:pk>/inviter/", invite, name="accounts_client_invite"),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        client = get_object_or_404(Client, pk=pk)
+        if not self.has_change_permission(request, client):
+            raise PermissionDenied
+        try:
+            services.client_invite(client=client, by=Actor.from_request(request))
+        except AccountsError as error:
+            self.message_user(request, str(error.message), messages.WARNING)
+        else:
+            self.message_user(
+                request,
+                _("Invitation envoyée à %(email)s.") % {"email": client.email},
+                messages.SUCCESS,
+            )
+        return redirect("admin:accounts_client_change", client.pk)
 
     @admin.action(description=_("Inviter à l'espace client"), permissions=["change"])
     def send_invitation(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:

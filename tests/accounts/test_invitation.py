@@ -129,3 +129,20 @@ def test_staff_invite_from_the_admin(
         )
     assert "1 invitation envoyée" in response.content.decode()
     assert mail.outbox[0].to == ["emma@client.test"]
+
+
+def test_staff_invite_from_the_client_page(
+    dana_http, prospect, django_capture_on_commit_callbacks
+) -> None:
+    page = dana_http.get(f"/admin/accounts/client/{prospect.pk}/change/").content.decode()
+    assert f"/admin/accounts/client/{prospect.pk}/inviter/" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = dana_http.post(f"/admin/accounts/client/{prospect.pk}/inviter/", follow=True)
+    assert "Invitation envoyée à emma@client.test" in response.content.decode()
+    assert mail.outbox[0].to == ["emma@client.test"]
+    assert dana_http.get(f"/admin/accounts/client/{prospect.pk}/inviter/").status_code == 405
+
+
+def test_staff_without_permission_cannot_invite(carol_http, prospect) -> None:
+    assert carol_http.post(f"/admin/accounts/client/{prospect.pk}/inviter/").status_code == 403
+    assert not Invitation.objects.exists()
