@@ -64,13 +64,15 @@ def personal_data(request: ClientRequest) -> HttpResponse:
     if request.method == "POST":
         # Show the page with the values stored, not the rejected ones, in the data listing.
         client.refresh_from_db()
+    views = registry.views_for(client)
     return render(
         request,
         "accounts/personal_data.html",
         {
             "client": client,
             "form": form,
-            "views": registry.views_for(client),
+            "views": [view for view in views if view.rows],
+            "empty_views": [view for view in views if not view.rows],
         },
         status=400 if form.errors else 200,
     )
