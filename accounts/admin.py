@@ -74,9 +74,9 @@ class UserAdmin(BaseUserAdmin):
 class DocumentInlineFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        for form in self.deleted_forms:
-            if form.instance.pk and form.instance.is_accounting_document:
-                raise ValidationError(str(services.DocumentProtected.default_message))
+        pks = [form.instance.pk for form in self.deleted_forms if form.instance.pk]
+        if Document.objects.filter(pk__in=pks, kind__in=Document.ACCOUNTING_KINDS).exists():
+            raise ValidationError(str(services.DocumentProtected.default_message))
 
 
 class DocumentInline(admin.TabularInline):
@@ -326,6 +326,17 @@ class DocumentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Documents are added from the client's page, where their owner is set.
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_accounting_document:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        # The bulk delete would bypass the service: no audit event, no protection of invoices.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     fields = ("client", "kind", "title", "reference", "issued_on", *readonly_fields[1:])
 

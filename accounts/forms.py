@@ -84,6 +84,19 @@ class DocumentAdminForm(forms.ModelForm):
         # A plain input: private files have no public URL to show as "currently".
         widgets = {"file": forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"})}
 
+    def clean_kind(self) -> str:
+        kind: str = self.cleaned_data["kind"]
+        if self.instance.pk:
+            stored = (
+                Document.objects.filter(pk=self.instance.pk).values_list("kind", flat=True).first()
+            )
+            if stored in Document.ACCOUNTING_KINDS and kind != stored:
+                raise forms.ValidationError(
+                    _("Une facture ou un avoir garde son type : la loi impose de le conserver."),
+                    code="accounting_kind",
+                )
+        return kind
+
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
         if self.instance.pk and "file" in self.changed_data:

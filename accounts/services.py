@@ -259,6 +259,9 @@ def document_add(
 def document_update(*, document: Document, data: Mapping[str, Any], by: Actor) -> Document:
     with transaction.atomic():
         current = Document.objects.select_for_update().get(pk=document.pk)
+        if current.is_accounting_document and data.get("kind", current.kind) != current.kind:
+            # An invoice stays an invoice: otherwise it could be relabelled and then deleted.
+            raise DocumentProtected
         changed = sorted(
             name
             for name, value in data.items()
@@ -280,10 +283,12 @@ def document_update(*, document: Document, data: Mapping[str, Any], by: Actor) -
 
 
 def document_delete(*, document: Document, by: Actor) -> None:
-    if document.is_accounting_document:
-        raise DocumentProtected
-    name, storage = document.file.name, document.file.storage
     with transaction.atomic():
+        # Decide from the stored row, not from an instance a form may have changed.
+        document = Document.objects.select_for_update().select_related("client").get(pk=document.pk)
+        if document.is_accounting_document:
+            raise DocumentProtected
+        name, storage = document.file.name, document.file.storage
         audit_log(
             action="accounts.document.deleted",
             by=by,

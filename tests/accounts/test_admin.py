@@ -164,3 +164,55 @@ def test_a_clients_login_email_is_read_only_for_staff(alice, db) -> None:
     page = logged_in(root).get(f"/admin/accounts/user/{alice.user.pk}/change/").content.decode()
     assert 'name="email"' not in page
     assert "alice@client.test" in page
+
+
+def _invoice_form(alice, invoice, **changes) -> dict:
+    form = _client_form(
+        alice,
+        **{
+            "documents-TOTAL_FORMS": str(alice.documents.count()),
+            "documents-INITIAL_FORMS": str(alice.documents.count()),
+        },
+    )
+    for index, document in enumerate(alice.documents.order_by("-issued_on", "-pk")):
+        form.update(
+            {
+                f"documents-{index}-id": str(document.pk),
+                f"documents-{index}-client": str(alice.pk),
+                f"documents-{index}-kind": document.kind,
+                f"documents-{index}-title": document.title,
+                f"documents-{index}-reference": document.reference,
+                f"documents-{index}-issued_on": document.issued_on.strftime("%d/%m/%Y"),
+            }
+        )
+        if document == invoice:
+            form.update({f"documents-{index}-{k}": v for k, v in changes.items()})
+    return form
+
+
+@pytest.mark.parametrize(
+    "changes", [{"DELETE": "on"}, {"kind": "quote", "DELETE": "on"}, {"kind": "quote"}]
+)
+def test_an_invoice_cannot_be_deleted_or_relabelled_from_the_client_page(
+    dana_http, alice, changes
+) -> None:
+    invoice = alice.documents.get(kind="invoice")
+    alice.refresh_from_db()
+    response = dana_http.post(
+        f"/admin/accounts/client/{alice.pk}/change/", _invoice_form(alice, invoice, **changes)
+    )
+    assert response.status_code == 200
+    invoice.refresh_from_db()
+    assert invoice.kind == "invoice"
+    assert not AuditEvent.objects.filter(action="accounts.document.deleted").exists()
+
+
+def test_an_invoice_cannot_be_deleted_from_the_document_admin(dana_http, alice) -> None:
+    invoice = alice.documents.get(kind="invoice")
+    assert dana_http.get(f"/admin/accounts/document/{invoice.pk}/delete/").status_code == 403
+    response = dana_http.post(
+        "/admin/accounts/document/",
+        {"action": "delete_selected", "_selected_action": [invoice.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert Document.objects.filter(pk=invoice.pk).exists()
