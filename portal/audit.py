@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,9 +24,12 @@ if TYPE_CHECKING:
 
 GENESIS_HASH = "0" * 64
 ACTION_PATTERN = re.compile(r"^[a-z_]+(\.[a-z_]+){2,}$")
-# Payload values are codes, counts, ids and field names; anything that looks like an email
-# address or a phone number is refused so that personal data cannot slip into the trail.
-_SUSPECT_VALUE = re.compile(r"@|\+?\d[\d .-]{7,}\d")
+# Payloads hold codes, counts, ids, dates and field names, never personal data: keys are
+# identifiers, strings are short tokens without spaces or "@", and no run of 8 digits (a
+# phone number) may appear.
+_PAYLOAD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_PAYLOAD_TOKEN = re.compile(r"^[\w.:+\-]{0,64}$")
+_PHONE_LIKE = re.compile(r"\d{8}")
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,15 @@ class AuditPayloadError(ValueError):
 def _check_payload(payload: Mapping[str, Any]) -> None:
     def walk(value: Any) -> None:
         if isinstance(value, Mapping):
-            for v in value.values():
-                walk(v)
+            for key, item in value.items():
+                if not isinstance(key, str) or not _PAYLOAD_KEY.match(key):
+                    raise AuditPayloadError(f"Audit payload keys are identifiers: {key!r}")
+                walk(item)
         elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v)
+            for item in value:
+                walk(item)
         elif isinstance(value, str):
-            if len(value) > 200 or _SUSPECT_VALUE.search(value):
+            if not _PAYLOAD_TOKEN.match(value) or _PHONE_LIKE.search(value):
                 raise AuditPayloadError("An audit payload may not hold personal data.")
         elif value is not None and not isinstance(value, bool | int | float):
             raise AuditPayloadError(f"Unsupported audit payload value: {type(value).__name__}")
@@ -75,9 +81,13 @@ def _canonical(data: Mapping[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _identity_digest(*, actor_id: int | None, client_id: int | None, ip: str | None) -> str:
+def _actor_digest(*, actor_id: int | None, ip: str | None) -> str:
+    return hashlib.sha256(_canonical({"actor": actor_id, "ip": ip})).hexdigest()
+
+
+def _subject_digest(*, nonce: str, client_id: int | None, target_type: str, target_id: str) -> str:
     return hashlib.sha256(
-        _canonical({"actor": actor_id, "client": client_id, "ip": ip})
+        _canonical({"nonce": nonce, "client": client_id, "target": [target_type, target_id]})
     ).hexdigest()
 
 
@@ -86,10 +96,10 @@ def _event_hash(
     prev_hash: str,
     at: datetime,
     action: str,
-    target_type: str,
-    target_id: str,
+    actor_kind: str,
     payload: Mapping[str, Any],
-    identity_digest: str,
+    actor_digest: str,
+    subject_digest: str,
 ) -> str:
     return hashlib.sha256(
         _canonical(
@@ -97,12 +107,19 @@ def _event_hash(
                 "prev": prev_hash,
                 "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
                 "action": action,
-                "target": [target_type, target_id],
+                "actor_kind": actor_kind,
                 "payload": payload,
-                "identity": identity_digest,
+                "actor": actor_digest,
+                "subject": subject_digest,
             }
         )
     ).hexdigest()
+
+
+def _actor_kind(user: User | None) -> str:
+    if user is None:
+        return AuditEvent.ActorKind.SYSTEM
+    return AuditEvent.ActorKind.STAFF if user.is_staff else AuditEvent.ActorKind.CLIENT
 
 
 def audit_log(
@@ -122,29 +139,37 @@ def audit_log(
     target_id = str(target.pk) if target is not None else ""
     actor_id = by.user.pk if by.user is not None else None
     client_id = client.pk if client is not None else None
+    actor_kind = _actor_kind(by.user)
+    nonce = secrets.token_hex(16)
+    actor_digest = _actor_digest(actor_id=actor_id, ip=by.ip)
+    subject_digest = _subject_digest(
+        nonce=nonce, client_id=client_id, target_type=target_type, target_id=target_id
+    )
     with transaction.atomic():
         head = _locked_head()
         at = timezone.now()
-        identity = _identity_digest(actor_id=actor_id, client_id=client_id, ip=by.ip)
         event = AuditEvent.objects.create(
             at=at,
             action=action,
+            actor_kind=actor_kind,
             actor_id=actor_id,
             client_id=client_id,
             ip=by.ip,
             target_type=target_type,
             target_id=target_id,
             payload=payload,
-            identity_digest=identity,
+            subject_nonce=nonce,
+            actor_digest=actor_digest,
+            subject_digest=subject_digest,
             prev_hash=head.last_hash,
             hash=_event_hash(
                 prev_hash=head.last_hash,
                 at=at,
                 action=action,
-                target_type=target_type,
-                target_id=target_id,
+                actor_kind=actor_kind,
                 payload=payload,
-                identity_digest=identity,
+                actor_digest=actor_digest,
+                subject_digest=subject_digest,
             ),
         )
         head.last_event_id = event.pk
@@ -155,22 +180,24 @@ def audit_log(
 
 
 def audit_scrub_client(*, client: Client) -> int:
-    """Blank the identity of one client in the audit trail (erasure). Returns the rows touched.
-
-    The events stay, with their actions and dates; only who they were about goes. On
-    PostgreSQL a trigger refuses every other UPDATE of the table.
-    """
+    """Blank, in the audit trail, whom events were about and what the client did from where
+    (erasure). Returns the rows touched. The events stay, with their actions and dates; what
+    staff did stays attributed to them. On PostgreSQL a trigger refuses any other UPDATE."""
     now = timezone.now()
+    subject_blank: dict[str, Any] = {
+        "client": None,
+        "target_type": "",
+        "target_id": "",
+        "subject_nonce": "",
+    }
     with transaction.atomic():
         _allow_scrub(True)
         touched = 0
         if client.user_id:
-            # What the person did themselves: who, about whom and from where all go.
-            touched += AuditEvent.objects.filter(actor_id=client.user_id).update(
-                actor=None, client=None, ip=None, scrubbed_at=now
-            )
-        # What staff did about the person: the staff member and their address stay.
-        touched += AuditEvent.objects.filter(client=client).update(client=None, scrubbed_at=now)
+            touched += AuditEvent.objects.filter(
+                actor_id=client.user_id, actor_kind=AuditEvent.ActorKind.CLIENT
+            ).update(actor=None, ip=None, scrubbed_at=now, **subject_blank)
+        touched += AuditEvent.objects.filter(client=client).update(scrubbed_at=now, **subject_blank)
         _allow_scrub(False)
     return touched
 
@@ -204,52 +231,59 @@ class ChainReport:
 
 
 def audit_chain_verify() -> ChainReport:
-    """Walk the whole trail in order and recompute every hash."""
+    """Recompute every hash, in order, up to the chain's head as it stands when the check
+    starts (events appended meanwhile are left for the next check)."""
+    head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead(last_hash=GENESIS_HASH)
     prev_hash = GENESIS_HASH
     checked = 0
     last_id: int | None = None
-    rows = AuditEvent.objects.order_by("id").values(
-        "id",
-        "at",
-        "action",
-        "actor_id",
-        "client_id",
-        "ip",
-        "target_type",
-        "target_id",
-        "payload",
-        "identity_digest",
-        "prev_hash",
-        "hash",
-        "scrubbed_at",
-    )
+    rows = AuditEvent.objects.filter(id__lte=head.last_event_id or 0).order_by("id").values()
     for row in rows.iterator(chunk_size=2000):
-        if row["prev_hash"] != prev_hash:
-            return ChainReport(checked, row["id"], "missing-or-reordered")
-        if row["scrubbed_at"] is None:
-            identity = _identity_digest(
-                actor_id=row["actor_id"], client_id=row["client_id"], ip=row["ip"]
-            )
-            if identity != row["identity_digest"]:
-                return ChainReport(checked, row["id"], "identity-altered")
-        expected = _event_hash(
-            prev_hash=prev_hash,
-            at=row["at"],
-            action=row["action"],
-            target_type=row["target_type"],
-            target_id=row["target_id"],
-            payload=row["payload"],
-            identity_digest=row["identity_digest"],
-        )
-        if expected != row["hash"]:
-            return ChainReport(checked, row["id"], "content-altered")
+        reason = _row_fault(row, prev_hash)
+        if reason:
+            return ChainReport(checked, row["id"], reason)
         prev_hash = row["hash"]
         last_id = row["id"]
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead(last_hash=GENESIS_HASH)
     if head.last_hash != prev_hash or head.count != checked:
         return ChainReport(checked, last_id, "tail-missing")
     return ChainReport(checked)
+
+
+def _row_fault(row: Mapping[str, Any], prev_hash: str) -> str:
+    """Why this row breaks the chain, or "" when it does not."""
+    if row["prev_hash"] != prev_hash:
+        return "missing-or-reordered"
+    actor = _actor_digest(actor_id=row["actor_id"], ip=row["ip"])
+    subject = _subject_digest(
+        nonce=row["subject_nonce"],
+        client_id=row["client_id"],
+        target_type=row["target_type"],
+        target_id=row["target_id"],
+    )
+    if row["scrubbed_at"] is None:
+        if actor != row["actor_digest"] or subject != row["subject_digest"]:
+            return "identity-altered"
+    else:
+        subject_blank = not (
+            row["client_id"] or row["target_type"] or row["target_id"] or row["subject_nonce"]
+        )
+        # Only the client's own actions lose their author on erasure; staff's never do.
+        own_blank = row["actor_kind"] == AuditEvent.ActorKind.CLIENT and (
+            row["actor_id"] is None and row["ip"] is None
+        )
+        if not subject_blank or (actor != row["actor_digest"] and not own_blank):
+            return "identity-altered"
+    expected = _event_hash(
+        prev_hash=prev_hash,
+        at=row["at"],
+        action=row["action"],
+        actor_kind=row["actor_kind"],
+        payload=row["payload"],
+        actor_digest=row["actor_digest"],
+        subject_digest=row["subject_digest"],
+    )
+    return "content-altered" if expected != row["hash"] else ""
 
 
 # What each action means, for the people it is about ("Vos données personnelles").

@@ -51,12 +51,22 @@ class AuditEvent(models.Model):
 
     Append-only. Each event carries the hash of the one before it, so that an edit or a
     deletion made directly in the database breaks the chain (`verify_audit_chain`). The
-    payload never holds personal data. Erasure may only blank the identity columns
-    (actor, client, ip), which are sealed by `identity_digest`.
+    payload never holds personal data.
+
+    Who acted (actor, ip) and whom it was about (client, target) are sealed by two digests
+    rather than hashed directly, so that an erasure can blank them and the chain still
+    verifies. The subject digest is salted with a random nonce that the erasure blanks too:
+    once erased, nobody can find out whom an event was about by trying every client id.
     """
+
+    class ActorKind(models.TextChoices):
+        CLIENT = "client", _("le client")
+        STAFF = "staff", _("notre équipe")
+        SYSTEM = "system", _("le système")
 
     at = models.DateTimeField(_("date"), db_index=True)
     action = models.CharField(_("action"), max_length=100, db_index=True)
+    actor_kind = models.CharField(_("par"), max_length=10, choices=ActorKind.choices)
     # No database constraint: a purged client or user leaves its events behind, pointing at
     # nothing, and the audit trail is never rewritten to follow a deletion.
     actor = models.ForeignKey(
@@ -81,7 +91,9 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("type d'objet"), max_length=100, blank=True)
     target_id = models.CharField(_("identifiant d'objet"), max_length=64, blank=True)
     payload = models.JSONField(_("détails"), default=dict, blank=True)
-    identity_digest = models.CharField(max_length=64)
+    subject_nonce = models.CharField(max_length=32, blank=True)
+    actor_digest = models.CharField(max_length=64)
+    subject_digest = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
     scrubbed_at = models.DateTimeField(_("identité effacée le"), null=True, blank=True)

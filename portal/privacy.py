@@ -3,10 +3,13 @@ models that hold none."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -31,8 +34,23 @@ register_action_labels(
 
 
 class AuditTrailData(PersonalData):
+    """The client sees who acted on their data; the address an action came from only for
+    their own actions, since staff's addresses are staff's personal data."""
+
     def erase(self, client: Client) -> int:
         return audit_scrub_client(client=client)
+
+    def display(self, obj: models.Model, name: str) -> str:
+        if name == "ip" and getattr(obj, "actor_kind", None) != AuditEvent.ActorKind.CLIENT:
+            return "—"
+        return super().display(obj, name)
+
+    def export(self, client: Client, *, provided_only: bool = False) -> list[dict[str, Any]]:
+        rows = super().export(client, provided_only=provided_only)
+        for row in rows:
+            if row.get("actor_kind") != AuditEvent.ActorKind.CLIENT:
+                row["ip"] = None
+        return rows
 
 
 registry.register(
@@ -44,7 +62,7 @@ registry.register(
         categories=(Category.CONNECTION,),
         model=AuditEvent,
         client_path="client",
-        fields=("at", "action", "ip"),
+        fields=("at", "action", "actor_kind", "ip"),
         formatters={"action": action_label},
         events={"collection": "at"},
         ordering=("-at", "-id"),

@@ -1,8 +1,9 @@
 """The audit chain's head row, and on PostgreSQL a trigger that makes the trail append-only.
 
-The only UPDATE the trigger lets through blanks identity columns during an erasure, which
-sets `portal.audit_scrub` for its own transaction; hashes, actions, dates and payloads can
-never change, and rows can never be deleted from the application. TRUNCATE is left to
+The only UPDATE the trigger lets through is an erasure's, which sets `portal.audit_scrub`
+for its own transaction: it may blank whom an event was about (client, target, nonce), and
+who did it only when that was the client themselves. Hashes, digests, actions, dates and
+payloads never change, and rows are never deleted from the application. TRUNCATE is left to
 the database owner (test databases are emptied with it).
 """
 
@@ -16,16 +17,19 @@ BEGIN
        AND NEW.id = OLD.id
        AND NEW.at = OLD.at
        AND NEW.action = OLD.action
-       AND NEW.target_type = OLD.target_type
-       AND NEW.target_id = OLD.target_id
+       AND NEW.actor_kind = OLD.actor_kind
        AND NEW.payload = OLD.payload
-       AND NEW.identity_digest = OLD.identity_digest
+       AND NEW.actor_digest = OLD.actor_digest
+       AND NEW.subject_digest = OLD.subject_digest
        AND NEW.prev_hash = OLD.prev_hash
        AND NEW.hash = OLD.hash
        AND NEW.scrubbed_at IS NOT NULL
-       AND (NEW.actor_id IS NULL OR NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id)
-       AND (NEW.client_id IS NULL OR NEW.client_id IS NOT DISTINCT FROM OLD.client_id)
-       AND (NEW.ip IS NULL OR NEW.ip IS NOT DISTINCT FROM OLD.ip)
+       AND NEW.client_id IS NULL
+       AND NEW.target_type = '' AND NEW.target_id = '' AND NEW.subject_nonce = ''
+       AND (
+            (NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id AND NEW.ip IS NOT DISTINCT FROM OLD.ip)
+            OR (OLD.actor_kind = 'client' AND NEW.actor_id IS NULL AND NEW.ip IS NULL)
+       )
     THEN
         RETURN NEW;
     END IF;

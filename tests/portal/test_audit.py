@@ -176,3 +176,124 @@ def test_behind_the_proxy_the_audit_records_the_clients_address(alice, settings,
     assert Actor.from_request(request).ip == "203.0.113.9"
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
     assert Actor.from_request(request).ip == "10.0.0.2"
+
+
+def test_after_scrub_nothing_links_an_event_to_the_client(alice, carol) -> None:
+    staff = audit_log(
+        action="accounts.client.viewed",
+        by=Actor(user=carol, ip="198.51.100.4"),
+        client=alice,
+        target=alice,
+    )
+    audit_scrub_client(client=alice)
+    staff.refresh_from_db()
+    assert (staff.client_id, staff.target_type, staff.target_id, staff.subject_nonce) == (
+        None,
+        "",
+        "",
+        "",
+    )
+    # The subject digest was salted with the blanked nonce: trying every client id finds nothing.
+    from portal.audit import _subject_digest
+
+    guesses = {
+        _subject_digest(nonce="", client_id=pk, target_type="accounts.client", target_id=str(pk))
+        for pk in range(1, 1000)
+    }
+    assert staff.subject_digest not in guesses
+    assert audit_chain_verify().ok
+
+
+def test_verify_detects_a_scrubbed_staff_event_given_to_someone_else(alice, carol, dana) -> None:
+    event = audit_log(
+        action="accounts.client.viewed", by=Actor(user=carol, ip="198.51.100.4"), client=alice
+    )
+    audit_scrub_client(client=alice)
+    _raw(
+        "UPDATE portal_auditevent SET actor_id = %s, ip = %s WHERE id = %s",
+        [dana.pk, "192.0.2.1", event.pk],
+    )
+    assert audit_chain_verify().reason == "identity-altered"
+
+
+def test_verify_detects_a_fake_scrub_hiding_a_staff_member(alice, carol) -> None:
+    event = audit_log(
+        action="accounts.client.viewed", by=Actor(user=carol, ip="198.51.100.4"), client=alice
+    )
+    _raw(
+        "UPDATE portal_auditevent SET actor_id = NULL, ip = NULL, client_id = NULL, "
+        "target_type = '', target_id = '', subject_nonce = '', scrubbed_at = %s "
+        "WHERE id = %s",
+        ["2026-11-01 10:00:00+00", event.pk],
+    )
+    assert audit_chain_verify().reason == "identity-altered"
+
+
+def test_verify_ignores_events_appended_after_it_started(alice) -> None:
+    _three_events(alice)
+    head = AuditChainHead.objects.get()
+    late = audit_log(action="accounts.client.viewed", by=Actor(), client=alice)
+    # As if the late event had been written while the check was reading: the head it read
+    # first still ends the chain it verifies.
+    AuditChainHead.objects.filter(pk=1).update(
+        last_event_id=head.last_event_id, last_hash=head.last_hash, count=head.count
+    )
+    report = audit_chain_verify()
+    assert report.ok
+    assert report.checked == head.count
+    assert late.pk > head.last_event_id
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"due_on": "2026-12-22"}, {"fields": ["last_name", "phone"]}, {"count": 3, "ok": True}],
+)
+def test_payload_accepts_codes_dates_and_counts(alice, payload) -> None:
+    assert (
+        audit_log(
+            action="accounts.client.updated", by=Actor(), client=alice, payload=payload
+        ).payload
+        == payload
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"note": "Mme Dupont, 3 rue des Lilas"}, {"Nom complet": "x"}, {"ref": "0612345678"}],
+)
+def test_payload_refuses_free_text_and_odd_keys(alice, payload) -> None:
+    with pytest.raises(AuditPayloadError):
+        audit_log(action="accounts.client.updated", by=Actor(), client=alice, payload=payload)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_scrub_mode_refuses_to_blank_a_staff_member(alice, carol) -> None:
+    event = audit_log(
+        action="accounts.client.viewed", by=Actor(user=carol, ip="198.51.100.4"), client=alice
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('portal.audit_scrub', 'on', true)")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            cursor.execute(
+                "UPDATE portal_auditevent SET actor_id = NULL, ip = NULL, client_id = NULL, "
+                "target_type = '', target_id = '', subject_nonce = '', scrubbed_at = now() "
+                "WHERE id = %s",
+                [event.pk],
+            )
+
+
+def test_clients_see_who_acted_but_not_staff_addresses(alice, alice_http, carol) -> None:
+    audit_log(
+        action="accounts.client.viewed", by=Actor(user=carol, ip="198.51.100.4"), client=alice
+    )
+    audit_log(
+        action="accounts.client.updated", by=Actor(user=alice.user, ip="203.0.113.7"), client=alice
+    )
+    page = alice_http.get("/espace-client/donnees-personnelles/").content.decode()
+    assert "notre équipe" in page
+    assert "203.0.113.7" in page
+    assert "198.51.100.4" not in page
+    from portal.personal_data import registry
+
+    exported = registry.get("portal.audit_trail").export(alice)
+    assert {row["ip"] for row in exported} == {None, "203.0.113.7"}
