@@ -55,10 +55,26 @@ class UserAdmin(BaseUserAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and Client.objects.filter(user=obj).exists():
-            # A client changes their own address, confirmed by a link sent to it; staff
-            # editing it here would bypass that proof and the audit trail.
-            return (*readonly, "email")
+            # A client's login is the client's: they change their address (confirmed by a
+            # link sent to it) and their password themselves. Staff editing them here would
+            # bypass that proof and the audit trail.
+            return (
+                *readonly,
+                "email",
+                "is_active",
+                "is_staff",
+                "is_superuser",
+                "groups",
+                "user_permissions",
+            )
         return readonly
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        if Client.objects.filter(user_id=id).exists():
+            raise PermissionDenied(_("Un client choisit lui-même son mot de passe."))
+        return super().user_change_password(request, id, form_url)
 
     add_fieldsets = (
         (

@@ -69,7 +69,9 @@ class InvitationAcceptForm(forms.Form):
             self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
         elif password1:
             try:
-                password_validation.validate_password(password1, User(email=self.email))
+                user = User(email=self.email)
+                user.invited_client = True  # type: ignore[attr-defined]
+                password_validation.validate_password(password1, user)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned

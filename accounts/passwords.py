@@ -24,6 +24,8 @@ _OTHER = 33
 
 
 def password_entropy_bits(password: str) -> float:
+    """Length times log2 of the alphabet; a character counts at most twice, so that
+    "aaaaaaaaaaaa" is not mistaken for a long password."""
     alphabet = 0
     chars = set(password)
     for members, size in _CLASSES:
@@ -33,7 +35,18 @@ def password_entropy_bits(password: str) -> float:
         alphabet += _OTHER
     if not alphabet:
         return 0.0
-    return len(password) * math.log2(alphabet)
+    length = min(len(password), 2 * len(chars))
+    return length * math.log2(alphabet)
+
+
+def _is_client_login(user: Any) -> bool:
+    if user is None or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return False
+    if getattr(user, "invited_client", False):
+        return True
+    from accounts.models import Client
+
+    return bool(user.pk) and Client.objects.filter(user_id=user.pk).exists()
 
 
 class EntropyValidator:
@@ -42,7 +55,10 @@ class EntropyValidator:
         self.staff_min_bits = staff_min_bits
 
     def required_bits(self, user: Any = None) -> int:
-        return self.staff_min_bits if getattr(user, "is_staff", False) else self.min_bits
+        # Only a client's own login gets the lower level. Every other account (staff, a
+        # superuser made on the command line, an account not yet linked) needs the higher
+        # one, so that granting staff rights later cannot rest on a client-grade password.
+        return self.min_bits if _is_client_login(user) else self.staff_min_bits
 
     def validate(self, password: str, user: Any = None) -> None:
         if password_entropy_bits(password) < self.required_bits(user):

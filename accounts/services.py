@@ -91,6 +91,11 @@ def client_update(*, client: Client, data: Mapping[str, Any], by: Actor) -> Clie
             setattr(current, name, data[name])
         current.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
         current.save(update_fields=[*changed, "updated_at"])
+        if "email" in changed:
+            # A link sent to the former address must not open an account at it.
+            Invitation.objects.filter(
+                client=current, accepted_at__isnull=True, revoked_at__isnull=True
+            ).update(revoked_at=timezone.now())
         audit_log(
             action="accounts.client.updated",
             by=by,
@@ -190,6 +195,8 @@ def invitation_accept(*, token: str, password: str, by: Actor) -> User:
         client = Client.objects.select_for_update().get(pk=invitation.client_id)
         if client.user_id:
             raise ClientHasAccount
+        if client.email.lower() != invitation.email.lower():
+            raise InvitationInvalid
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise EmailTaken
         user = User.objects.create_user(email=invitation.email, password=password)

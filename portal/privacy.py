@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Client, Document
+from accounts.models import Client, Document, User
 from portal.audit import action_label, audit_scrub_client, register_action_labels
 from portal.models import AuditChainHead, AuditEvent, Controller
 from portal.personal_data import Activity, Category, PersonalData, registry
@@ -74,13 +74,14 @@ class AdminLogData(PersonalData):
     """The admin's own history names the objects it changed ("Alice Martin (C000001)")."""
 
     def for_client(self, client: Client) -> QuerySet[LogEntry]:
-        client_type = ContentType.objects.get_for_model(Client)
-        document_type = ContentType.objects.get_for_model(Document)
+        types = ContentType.objects.get_for_models(Client, Document, User)
         document_ids = [str(pk) for pk in client.documents.values_list("pk", flat=True)]
-        return self.queryset().filter(
-            Q(content_type=client_type, object_id=str(client.pk))
-            | Q(content_type=document_type, object_id__in=document_ids)
+        about = Q(content_type=types[Client], object_id=str(client.pk)) | Q(
+            content_type=types[Document], object_id__in=document_ids
         )
+        if client.user_id:
+            about |= Q(content_type=types[User], object_id=str(client.user_id))
+        return self.queryset().filter(about)
 
 
 registry.register(

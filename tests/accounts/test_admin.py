@@ -216,3 +216,47 @@ def test_an_invoice_cannot_be_deleted_from_the_document_admin(dana_http, alice) 
     )
     assert response.status_code in (200, 302)
     assert Document.objects.filter(pk=invoice.pk).exists()
+
+
+def test_staff_cannot_set_a_clients_password_or_deactivate_them(alice, db) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from tests.conftest import logged_in
+    from tests.factories import UserFactory
+
+    root = UserFactory(email="root@entreprise.test", is_staff=True, is_superuser=True)
+    TOTP.activate(root, generate_totp_secret())
+    http = logged_in(root)
+    response = http.post(
+        f"/admin/accounts/user/{alice.user.pk}/password/",
+        {
+            "password1": "Nouveau-Mot-2026!",
+            "password2": "Nouveau-Mot-2026!",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 403
+    page = http.get(f"/admin/accounts/user/{alice.user.pk}/change/").content.decode()
+    assert 'name="is_active"' not in page
+    alice.user.refresh_from_db()
+    assert alice.user.check_password("Un-Mot-De-Passe-2026")
+
+
+def test_a_corrected_email_cancels_the_pending_invitation(
+    client, dana, db, django_capture_on_commit_callbacks
+) -> None:
+    from django.core import mail
+
+    from accounts import services
+    from accounts.models import Invitation
+    from portal.audit import Actor
+    from tests.factories import ClientFactory
+
+    prospect = ClientFactory(user=None, email="emma@clent.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.client_invite(client=prospect, by=Actor(user=dana))
+    link = next(w for w in mail.outbox[0].body.split() if "/compte/invitation/" in w)
+    services.client_update(client=prospect, data={"email": "emma@client.test"}, by=Actor(user=dana))
+    assert Invitation.objects.get().revoked_at is not None
+    path = link[link.index("/compte/") :]
+    assert client.get(path).status_code == 404
