@@ -224,6 +224,16 @@ class ClientAdmin(admin.ModelAdmin):
                 services.client_record_viewed(client=client, by=Actor.from_request(request))
         return response
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        changelist = context.get("cl")
+        if response.status_code == 200 and changelist is not None and changelist.query:
+            services.client_search_made(
+                results=changelist.result_count, by=Actor.from_request(request)
+            )
+        return response
+
     def save_model(
         self, request: HttpRequest, obj: Client, form: forms.ModelForm, change: bool
     ) -> None:
@@ -355,6 +365,16 @@ class DocumentAdmin(admin.ModelAdmin):
         return actions
 
     fields = ("client", "kind", "title", "reference", "issued_on", *readonly_fields[1:])
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            document = self.get_object(request, object_id)
+            if document is not None:
+                services.document_viewed(document=document, by=Actor.from_request(request))
+        return response
 
     def save_model(
         self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool

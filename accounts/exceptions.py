@@ -33,5 +33,12 @@ class ClientHasNoEmail(InvitationError):
     default_message = _("Ce client n'a pas d'adresse e-mail : ajoutez-en une avant de l'inviter.")
 
 
+class InvitationNotSent(InvitationError):
+    default_message = _(
+        "L'e-mail d'invitation n'a pas pu être envoyé ; rien n'a été enregistré. "
+        "Vérifiez l'adresse du client puis réessayez."
+    )
+
+
 class EmailTaken(InvitationError):
     default_message = _("Un compte existe déjà avec cette adresse e-mail.")

@@ -41,8 +41,12 @@ class ClientContactForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.phone:
-            self.initial["phone"] = self.instance.phone.as_national
+        phone = self.instance.phone
+        if phone:
+            # French numbers as people write them; others with their country code, so that
+            # they are not read back as French.
+            national = phone.country_code == 33
+            self.initial["phone"] = phone.as_national if national else phone.as_international
 
 
 class InvitationAcceptForm(forms.Form):

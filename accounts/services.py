@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -24,11 +25,14 @@ from accounts.exceptions import (
     ClientHasNoEmail,
     EmailTaken,
     InvitationInvalid,
+    InvitationNotSent,
 )
 from accounts.models import Client, Document, Invitation, User
 from portal.audit import Actor, audit_log
 from portal.mail import send_email
 from portal.uploads import DOCUMENT_TYPES, check_upload
+
+logger = logging.getLogger(__name__)
 
 # What a client may correct themselves in "Vos données personnelles". The email address
 # goes through allauth's verified change instead.
@@ -110,6 +114,15 @@ def client_record_viewed(*, client: Client, by: Actor) -> None:
     audit_log(action="accounts.client.viewed", by=by, client=client, target=client)
 
 
+def client_search_made(*, results: int, by: Actor) -> None:
+    """A staff search of the client list: how many records it showed, not what was typed."""
+    audit_log(action="accounts.client.searched", by=by, payload={"results": results})
+
+
+def document_viewed(*, document: Document, by: Actor) -> None:
+    audit_log(action="accounts.document.viewed", by=by, client=document.client, target=document)
+
+
 def client_login_email_changed(*, user: User, email: str, by: Actor) -> None:
     """A client's login address changed through allauth's verified change: the client
     record's contact address follows it."""
@@ -147,10 +160,10 @@ def client_invite(*, client: Client, by: Actor) -> Invitation:
             created_at=now,
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
-        audit_log(action="accounts.invitation.sent", by=by, client=client, target=invitation)
-        transaction.on_commit(
-            partial(
-                send_email,
+        # Sent before the commit: the link exists only in this message (the database keeps
+        # its hash), so if the provider refuses it the invitation is rolled back, not lost.
+        try:
+            send_email(
                 "invitation",
                 to=client.email,
                 language=client.language,
@@ -162,7 +175,10 @@ def client_invite(*, client: Client, by: Actor) -> Invitation:
                     "expires_at": invitation.expires_at,
                 },
             )
-        )
+        except Exception as error:
+            logger.exception("Invitation email to client %s failed", client.pk)
+            raise InvitationNotSent from error
+        audit_log(action="accounts.invitation.sent", by=by, client=client, target=invitation)
     return invitation
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
+from accounts.adapters import remember_language
 from accounts.decorators import ClientRequest, client_required
 from accounts.exceptions import InvitationError
 from accounts.forms import ClientContactForm, InvitationAcceptForm
@@ -22,6 +22,7 @@ from portal.audit import Actor
 from portal.personal_data import registry
 
 
+@never_cache
 @require_GET
 @client_required
 def dashboard(request: ClientRequest) -> HttpResponse:
@@ -54,12 +55,7 @@ def personal_data(request: ClientRequest) -> HttpResponse:
             messages.info(request, _("Aucune modification à enregistrer."))
         response = redirect("client_personal_data")
         if "language" in changes:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                client.language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite="Lax",
-            )
+            remember_language(response, client.language)
         return response
     if request.method == "POST":
         # Show the page with the values stored, not the rejected ones, in the data listing.
@@ -78,6 +74,7 @@ def personal_data(request: ClientRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @require_GET
 @client_required
 def documents(request: ClientRequest) -> HttpResponse:
@@ -94,6 +91,7 @@ def documents(request: ClientRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @require_GET
 @client_required
 def document_download(request: ClientRequest, public_id: uuid.UUID) -> FileResponse:
@@ -117,11 +115,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "accounts/invitation_invalid.html", {"error": error.message}, status=404
         )
-    if request.user.is_authenticated:
-        # Somebody else's session on a shared computer must not absorb this account.
-        logout(request)
     form = InvitationAcceptForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
+        if request.user.is_authenticated:
+            # Somebody else's session on a shared computer must not absorb this account.
+            logout(request)
         try:
             user = services.invitation_accept(
                 token=token, password=form.cleaned_data["password1"], by=Actor.from_request(request)
@@ -133,7 +131,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         translation.activate(invitation.client.language)
         messages.success(request, _("Bienvenue ! Votre espace client est prêt."))
-        return redirect("client_dashboard")
+        response = redirect("client_dashboard")
+        remember_language(response, invitation.client.language)
+        return response
     return render(
         request,
         "accounts/invitation_accept.html",

@@ -23,6 +23,8 @@ register_action_labels(
         "accounts.client.created": _("Création de votre fiche client"),
         "accounts.client.updated": _("Modification de vos coordonnées"),
         "accounts.client.viewed": _("Consultation de votre fiche par notre équipe"),
+        "accounts.client.searched": _("Recherche dans la liste des clients"),
+        "accounts.document.viewed": _("Consultation d'un document par notre équipe"),
         "accounts.invitation.sent": _("Envoi d'une invitation à l'espace client"),
         "accounts.invitation.accepted": _("Activation de votre espace client"),
         "accounts.document.added": _("Dépôt d'un document"),

@@ -8,7 +8,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.test import Client as HttpClient
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Client, User
 from tests.factories import ClientFactory, DocumentFactory, UserFactory
@@ -22,6 +22,8 @@ def _portal_test_settings(settings, tmp_path) -> None:
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PORTAL_BASE_URL = "https://portail.test"
     cache.clear()
+    # A request in another language leaves it active in the thread; each test starts French.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

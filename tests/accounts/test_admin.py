@@ -260,3 +260,20 @@ def test_a_corrected_email_cancels_the_pending_invitation(
     assert Invitation.objects.get().revoked_at is not None
     path = link[link.index("/compte/") :]
     assert client.get(path).status_code == 404
+
+
+def test_staff_searches_are_audited_without_the_search_terms(dana_http, dana, alice, bob) -> None:
+    dana_http.get("/admin/accounts/client/")
+    assert not AuditEvent.objects.filter(action="accounts.client.searched").exists()
+    dana_http.get("/admin/accounts/client/?q=Martin")
+    event = AuditEvent.objects.get(action="accounts.client.searched")
+    assert event.payload == {"results": 1}
+    assert event.actor == dana
+    assert "Martin" not in str(event.payload)
+
+
+def test_staff_viewing_a_document_is_audited(dana_http, dana, alice) -> None:
+    document = alice.documents.get(kind="quote")
+    assert dana_http.get(f"/admin/accounts/document/{document.pk}/change/").status_code == 200
+    event = AuditEvent.objects.get(action="accounts.document.viewed")
+    assert (event.actor, event.client, event.target_id) == (dana, alice, str(document.pk))

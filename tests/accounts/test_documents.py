@@ -116,3 +116,13 @@ def test_deleting_a_quote_removes_its_file(
         services.document_delete(document=quote, by=Actor(user=carol))
     assert not storage.exists(name)
     assert AuditEvent.objects.filter(action="accounts.document.deleted", client=alice).exists()
+
+
+def test_client_pages_and_downloads_are_never_cached(alice_http, alice) -> None:
+    document = alice.documents.get(kind="quote")
+    for url in (
+        "/espace-client/",
+        "/espace-client/documents/",
+        f"/espace-client/documents/{document.public_id}/",
+    ):
+        assert "no-store" in alice_http.get(url)["Cache-Control"], url

@@ -146,3 +146,28 @@ def test_staff_invite_from_the_client_page(
 def test_staff_without_permission_cannot_invite(carol_http, prospect) -> None:
     assert carol_http.post(f"/admin/accounts/client/{prospect.pk}/inviter/").status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_a_refused_email_rolls_the_invitation_back(dana_http, prospect, settings) -> None:
+    settings.EMAIL_BACKEND = "tests.accounts.test_invitation.RefusingBackend"
+    response = dana_http.post(f"/admin/accounts/client/{prospect.pk}/inviter/", follow=True)
+    assert "n&#x27;a pas pu être envoyé" in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert not AuditEvent.objects.filter(action="accounts.invitation.sent").exists()
+
+
+class RefusingBackend:
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def send_messages(self, messages) -> int:
+        raise ConnectionError("provider down")
+
+
+def test_opening_a_link_while_logged_in_keeps_the_session(
+    alice_http, prospect, carol, django_capture_on_commit_callbacks
+) -> None:
+    url = _invite(prospect, carol, django_capture_on_commit_callbacks)
+    page = alice_http.get(url).content.decode()
+    assert "Vous êtes connecté en tant que alice@client.test" in html.unescape(page)
+    assert alice_http.get("/espace-client/").status_code == 200

@@ -68,3 +68,11 @@ def test_signup_is_closed(client) -> None:
         "fermée" in response.content.decode().lower()
         or "fermées" in response.content.decode().lower()
     )
+
+
+def test_login_applies_the_clients_language(client, alice) -> None:
+    alice.language = "en"
+    alice.save()
+    response = _login(client, "alice@client.test", PASSWORD)
+    assert response.cookies["django_language"].value == "en"
+    assert "Your personal data" in client.get("/espace-client/").content.decode()

@@ -108,3 +108,16 @@ def test_changing_language_sets_the_cookie(alice_http, alice) -> None:
     assert response.cookies["django_language"].value == "en"
     alice.refresh_from_db()
     assert alice.language == "en"
+
+
+def test_a_foreign_number_is_shown_with_its_country_code_and_saves_unchanged(
+    alice_http, alice
+) -> None:
+    alice.phone = "+442079460958"
+    alice.save()
+    page = alice_http.get(URL).content.decode()
+    assert 'value="+44 20 7946 0958"' in page
+    response = alice_http.post(URL, _form(alice, phone="+44 20 7946 0958", city="Lure"))
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (str(alice.phone), alice.city) == ("+442079460958", "Lure")
