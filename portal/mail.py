@@ -18,7 +18,12 @@ def render_email(
 ) -> EmailMultiAlternatives:
     """Render a message in the recipient's language, with the controller named as sender."""
     controller = Controller.load()
-    ctx = {"controller": controller, "base_url": settings.PORTAL_BASE_URL, **context}
+    ctx = {
+        "controller": controller,
+        "base_url": settings.PORTAL_BASE_URL,
+        "language": language,
+        **context,
+    }
     with translation.override(language):
         subject = render_to_string(f"emails/{name}.subject.txt", ctx).strip()
         text = render_to_string(f"emails/{name}.txt", ctx)

@@ -9,6 +9,7 @@ With DEBUG=0 the portal refuses to start when a secret it needs is missing.
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +51,15 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0 (see .env.example).")
     FIELD_ENCRYPTION_KEY = _required("FIELD_ENCRYPTION_KEY")
+    try:
+        Fernet(FIELD_ENCRYPTION_KEY)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be a Fernet key (see .env.example)."
+        ) from None
+    # Login throttling, on which the CNIL's 50-bit password rule rests, must be shared by
+    # every web process, and tasks must reach a worker: production needs Redis.
+    _required("REDIS_URL")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Behind one TLS proxy, the client's address is the last one it adds to X-Forwarded-For:

@@ -86,3 +86,10 @@ def test_posting_to_the_data_page_changes_only_ones_own_record(alice, bob, bob_h
     bob.refresh_from_db()
     assert alice.last_name == "Martin"
     assert bob.last_name == "Pirate"
+
+
+def test_staff_get_their_own_navigation(carol_http) -> None:
+    page = carol_http.get("/compte/email/").content.decode()
+    assert "/admin/" in page
+    assert "Se déconnecter" in page
+    assert "/espace-client/documents/" not in page

@@ -13,19 +13,19 @@ ROOT = Path(__file__).resolve().parents[2]
 PROD_SECRET = "x7Gk2pQ9vLm4Rt8Wz1Ns6Yb3Hc5Jd0Fe7Ua2Ki9Lo4Pq8Mr1St6Vw3Xy5Zb0Cd"
 
 
+# Settings each test sets itself; the browser tests' async flag must not reach check --deploy.
+CONFIGURED = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "FIELD_ENCRYPTION_KEY",
+    "REDIS_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "DEBUG",
-            "SECRET_KEY",
-            "ALLOWED_HOSTS",
-            "FIELD_ENCRYPTION_KEY",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",
-        }
-    }
+    base = {k: v for k, v in os.environ.items() if k not in CONFIGURED}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -41,15 +41,24 @@ PRODUCTION = {
     "SECRET_KEY": PROD_SECRET,
     "ALLOWED_HOSTS": "espace-client.example.fr",
     "FIELD_ENCRYPTION_KEY": "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE=",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "REDIS_URL"]
+)
 def test_production_refuses_to_start_without_a_required_setting(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = manage("check", **env)
     assert result.returncode != 0
     assert f"{missing} must be set when DEBUG=0" in result.stderr
+
+
+def test_production_refuses_a_key_that_is_not_a_fernet_key() -> None:
+    result = manage("check", **{**PRODUCTION, "FIELD_ENCRYPTION_KEY": "x"})
+    assert result.returncode != 0
+    assert "must be a Fernet key" in result.stderr
 
 
 def test_production_refuses_a_weak_secret_key() -> None:
