@@ -87,6 +87,23 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
+class ViewAuditedAdmin(admin.ModelAdmin):
+    """Every staff view of a record holding a client's data writes an audit event."""
+
+    def audit_view(self, obj: Any, by: Actor) -> None:
+        raise NotImplementedError
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                self.audit_view(obj, by=Actor.from_request(request))
+        return response
+
+
 class DocumentInlineFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
@@ -131,7 +148,7 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ViewAuditedAdmin):
     list_display = (
         "customer_number",
         "last_name",
@@ -166,17 +183,7 @@ class ClientAdmin(admin.ModelAdmin):
         ),
         (
             _("Coordonnées"),
-            {
-                "fields": (
-                    "email",
-                    "phone",
-                    "address_line1",
-                    "address_line2",
-                    "postal_code",
-                    "city",
-                    "country",
-                )
-            },
+            {"fields": ("email", "phone", *Client.ADDRESS_FIELDS)},
         ),
         (
             _("Relation commerciale"),
@@ -214,15 +221,8 @@ class ClientAdmin(admin.ModelAdmin):
         url = reverse("admin:portal_auditevent_changelist") + f"?client__id__exact={client.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Voir les accès et modifications"))
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            client = self.get_object(request, object_id)
-            if client is not None:
-                services.client_record_viewed(client=client, by=Actor.from_request(request))
-        return response
+    def audit_view(self, obj: Client, by: Actor) -> None:
+        services.client_record_viewed(client=obj, by=by)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
@@ -328,7 +328,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ViewAuditedAdmin):
     form = DocumentAdminForm
     list_display = ("title", "kind", "client", "issued_on", "reference", "archived_at")
     list_filter = ("kind", "issued_on", ("archived_at", admin.EmptyFieldListFilter))
@@ -366,15 +366,8 @@ class DocumentAdmin(admin.ModelAdmin):
 
     fields = ("client", "kind", "title", "reference", "issued_on", *readonly_fields[1:])
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            document = self.get_object(request, object_id)
-            if document is not None:
-                services.document_viewed(document=document, by=Actor.from_request(request))
-        return response
+    def audit_view(self, obj: Document, by: Actor) -> None:
+        services.document_viewed(document=obj, by=by)
 
     def save_model(
         self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool

@@ -74,6 +74,8 @@ class Client(models.Model):
         CLIENT = "client", _("Client")
         FORMER = "former", _("Ancien client")
 
+    ADDRESS_FIELDS: ClassVar = ("address_line1", "address_line2", "postal_code", "city", "country")
+
     customer_number = models.CharField(_("numéro client"), max_length=20, unique=True, blank=True)
     user = models.OneToOneField(
         User,

@@ -19,11 +19,7 @@ CONTACT_FIELDS = (
     "last_name",
     "email",
     "phone",
-    "address_line1",
-    "address_line2",
-    "postal_code",
-    "city",
-    "country",
+    *Client.ADDRESS_FIELDS,
     "language",
 )
 

@@ -41,11 +41,7 @@ CLIENT_SELF_SERVICE_FIELDS = (
     "first_name",
     "last_name",
     "phone",
-    "address_line1",
-    "address_line2",
-    "postal_code",
-    "city",
-    "country",
+    *Client.ADDRESS_FIELDS,
     "language",
 )
 

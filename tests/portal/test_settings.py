@@ -77,3 +77,10 @@ def test_check_deploy_prints_no_warning() -> None:
 def test_development_needs_nothing() -> None:
     result = manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models() -> None:
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
