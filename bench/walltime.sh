@@ -5,7 +5,9 @@
 set -euo pipefail
 src=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 work=$(mktemp -d)
-trap 'kill $run_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+run_pid=""
+stop_run() { [ -n "$run_pid" ] && kill -- -"$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null || true; }
+trap 'stop_run; rm -rf "$work"' EXIT
 git clone -q "$src" "$work/portal"
 cd "$work/portal"
 
@@ -15,7 +17,8 @@ if curl -fs -o /dev/null http://127.0.0.1:8000/sante/; then
 fi
 
 start=$(date +%s.%N)
-env -u DATABASE_URL -u REDIS_URL make run > "$work/run.log" 2>&1 &
+# Its own process group, so that stopping it also stops runserver's reloader child.
+setsid env -u DATABASE_URL -u REDIS_URL make run > "$work/run.log" 2>&1 &
 run_pid=$!
 until curl -fs -o /dev/null http://127.0.0.1:8000/compte/login/; do
   if ! kill -0 $run_pid 2>/dev/null; then cat "$work/run.log" >&2; exit 1; fi
@@ -23,10 +26,8 @@ until curl -fs -o /dev/null http://127.0.0.1:8000/compte/login/; do
 done
 end=$(date +%s.%N)
 printf 'make run, fresh clone, until the login page answers: %.1f s\n' "$(echo "$end - $start" | bc)"
-pkill -P $run_pid 2>/dev/null || true
-kill $run_pid 2>/dev/null || true
-wait $run_pid 2>/dev/null || true
-pkill -f "manage.py runserver 127.0.0.1:8000" 2>/dev/null || true
+stop_run
+run_pid=""
 
 start=$(date +%s.%N)
 make test > "$work/test.log" 2>&1 || { tail -30 "$work/test.log" >&2; exit 1; }
