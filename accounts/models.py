@@ -123,6 +123,10 @@ class Client(models.Model):
             "Limitation du traitement (art. 18 RGPD) : données gelées, aucune prospection."
         ),
     )
+    # Salted digests of the email and phone (portal.contacts), kept by the services so that
+    # the suppression list can be matched in SQL.
+    email_digest = models.CharField(max_length=64, blank=True, editable=False)
+    phone_digest = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -138,6 +142,8 @@ class Client(models.Model):
             models.Index(fields=["last_purchase_on"], name="client_last_purchase"),
             models.Index(fields=["relationship_ended_on"], name="client_relationship_end"),
             models.Index(Lower("email"), name="client_email_ci"),
+            models.Index(fields=["email_digest"], name="client_email_digest"),
+            models.Index(fields=["phone_digest"], name="client_phone_digest"),
         ]
 
     def __str__(self) -> str:

@@ -66,6 +66,8 @@ registry.register(
             "country": "",
             "source": "",
             "loyalty_card_valid_until": None,
+            "email_digest": "",
+            "phone_digest": "",
         },
     )
 )

@@ -29,6 +29,7 @@ from accounts.exceptions import (
 )
 from accounts.models import Client, Document, Invitation, User
 from portal.audit import Actor, audit_log
+from portal.contacts import contact_digest
 from portal.mail import send_email
 from portal.uploads import DOCUMENT_TYPES, check_upload
 
@@ -59,9 +60,24 @@ def _comparable(value: Any) -> Any:
 # Clients.
 
 
+def client_refresh_digests(client: Client) -> list[str]:
+    """Recompute the contact digests; returns the names of those that changed."""
+    changed = []
+    for field, kind, value in (
+        ("email_digest", "email", client.email),
+        ("phone_digest", "phone", client.phone),
+    ):
+        digest = contact_digest(kind, value)  # type: ignore[arg-type]
+        if getattr(client, field) != digest:
+            setattr(client, field, digest)
+            changed.append(field)
+    return changed
+
+
 def client_create(*, data: Mapping[str, Any], by: Actor) -> Client:
     with transaction.atomic():
         client = Client(**data)
+        client_refresh_digests(client)
         client.save()
         if not client.customer_number:
             client.customer_number = f"{settings.CUSTOMER_NUMBER_PREFIX}{client.pk:06d}"
@@ -90,7 +106,8 @@ def client_update(*, client: Client, data: Mapping[str, Any], by: Actor) -> Clie
         for name in changed:
             setattr(current, name, data[name])
         current.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
-        current.save(update_fields=[*changed, "updated_at"])
+        digests = client_refresh_digests(current) if {"email", "phone"} & set(changed) else []
+        current.save(update_fields=[*changed, *digests, "updated_at"])
         if "email" in changed:
             # A link sent to the former address must not open an account at it.
             Invitation.objects.filter(

@@ -124,3 +124,20 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} events, last {self.last_hash[:12]}"
+
+
+class ContactDigestKey(models.Model):
+    """The secret that salts the digests of email addresses and phone numbers (suppression
+    list). Kept in the database, apart from SECRET_KEY, so that rotating SECRET_KEY never
+    lets an opposed contact be solicited again."""
+
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="contact_digest_key_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact digest key of {self.created_at:%Y-%m-%d}"

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
     from accounts.models import Client
 
-EraseMode = Literal["delete", "anonymise", "archive"]
+# "keep": the data outlives an erasure on purpose (the suppression list, which exists to
+# honour the person's opposition); `legal_obligation` says why.
+EraseMode = Literal["delete", "anonymise", "archive", "keep"]
 PurgeAction = Literal["delete", "anonymise", "archive"]
 
 
@@ -36,6 +38,8 @@ class Activity(models.TextChoices):
     """Processing activities (art. 30). Each declaration belongs to one."""
 
     CLIENT_RELATIONSHIP = "client_relationship", _("Gestion de la relation client")
+    MARKETING = "marketing", _("Prospection commerciale et gestion des consentements")
+    COOKIES = "cookies", _("Cookies et traceurs")
     ACCOUNTING = "accounting", _("Facturation et obligations comptables")
     ACCOUNT_SECURITY = "account_security", _("Sécurité de l'espace client")
     COMPLIANCE = "compliance", _("Respect du RGPD et traçabilité des accès")
@@ -50,6 +54,7 @@ class Category(models.TextChoices):
     ECONOMIC = "economic", _("Informations d'ordre économique et financier")
     CONNECTION = "connection", _("Données de connexion")
     SECURITY = "security", _("Données d'authentification")
+    PREFERENCES = "preferences", _("Choix et préférences")
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,8 @@ class PersonalData:
 
     def erase(self, client: Client) -> int:
         """Erase this kind of data for one person. Returns the rows touched."""
+        if self.erase_mode == "keep":
+            return 0
         return self._apply(self.for_client(client), self._erase_action())
 
     def purge(
@@ -174,7 +181,7 @@ class PersonalData:
         return self._apply(qs, action)
 
     def _erase_action(self) -> PurgeAction:
-        if self.legal_obligation:
+        if self.legal_obligation or self.erase_mode == "keep":
             return "archive"
         return self.erase_mode
 
@@ -198,7 +205,9 @@ class PersonalData:
                 raise ImproperlyConfigured(
                     f"{self.key}: {self.model} has no field {name!r}"
                 ) from None
-        if self.legal_obligation and not self.archived:
+        if self.erase_mode == "keep" and not self.legal_obligation:
+            raise ImproperlyConfigured(f"{self.key}: data kept after erasure must say why")
+        if self.legal_obligation and self.erase_mode != "keep" and not self.archived:
             raise ImproperlyConfigured(f"{self.key}: data kept by law needs `archived` values")
         if self.erase_mode == "anonymise" and not self.anonymised:
             raise ImproperlyConfigured(f"{self.key}: anonymisation needs `anonymised` values")

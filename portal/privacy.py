@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Document, User
 from portal.audit import action_label, audit_scrub_client, register_action_labels
-from portal.models import AuditChainHead, AuditEvent, Controller
+from portal.models import AuditChainHead, AuditEvent, ContactDigestKey, Controller
 from portal.personal_data import Activity, Category, PersonalData, registry
 
 register_action_labels(
@@ -112,3 +112,4 @@ registry.exempt(
     Session,
     reason="Opaque session rows; who holds them, from where, is declared as accounts.sessions.",
 )
+registry.exempt(ContactDigestKey, reason="The secret salting contact digests.")

@@ -73,6 +73,7 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rs
 INSTALLED_APPS = [
     # Declarations of personal data are collected in this order (portal/personal_data.py).
     "accounts",
+    "consent",
     "portal",
     "django.contrib.admin",
     "django.contrib.auth",

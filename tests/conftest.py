@@ -27,6 +27,23 @@ def _portal_test_settings(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_purposes(request) -> None:
+    """The purposes a migration creates; a transactional test's flush removes them."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = names & {"transactional_db", "live_server"} or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from consent.defaults import ensure_default_purposes
+    from consent.models import Purpose, PurposeWording
+
+    ensure_default_purposes(Purpose, PurposeWording)
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process() -> Iterator[None]:
     # Tasks run in the test's own process, except in the test that starts a real worker.
     from portal.celery import app

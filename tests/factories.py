@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.models import Client, Document, User
+from accounts.services import client_refresh_digests
 from portal.demo import minimal_pdf
 
 PASSWORD = "Un-Mot-De-Passe-2026"
@@ -42,6 +43,12 @@ class ClientFactory(factory.django.DjangoModelFactory):
     city = "Vesoul"
     status = Client.Status.CLIENT
     user = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def digests(self, create: bool, extracted: object, **kwargs: object) -> None:
+        # The services keep the contact digests; factories bypass them, so do it here.
+        if create and client_refresh_digests(self):
+            self.save(update_fields=["email_digest", "phone_digest"])
 
 
 class DocumentFactory(factory.django.DjangoModelFactory):

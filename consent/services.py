@@ -1,0 +1,226 @@
+"""Every change of a marketing choice goes through `consent_set`: it appends to the ledger,
+updates the current state in the same transaction, and writes the audit trail."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Client
+from consent.exceptions import InactivePurpose, NoteRequired
+from consent.models import (
+    STAFF_METHODS,
+    Channel,
+    ConsentRecord,
+    ConsentState,
+    Method,
+    Purpose,
+    Suppression,
+)
+from portal.audit import Actor, audit_log
+from portal.contacts import contact_digest
+from portal.dates import add_months
+
+SUPPRESSION_MONTHS = 36  # CNIL: opposition records kept at least 3 years
+# Ways a person gives a new, active consent, which lifts an earlier opposition on that channel.
+ACTIVE_METHODS = (Method.PORTAL, Method.FORM, *STAFF_METHODS)
+
+
+def truncate_ip(ip: str | None) -> str | None:
+    """Keep the network, drop the host: /24 for IPv4, /48 for IPv6."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """How a choice reached us (GDPR art. 7(1))."""
+
+    method: str
+    ip: str | None = None
+    user_agent: str = ""
+    reference: str = ""
+    note: str = ""
+
+
+def consent_set(
+    *, client: Client, purpose: Purpose, granted: bool, proof: Proof, by: Actor
+) -> ConsentRecord:
+    """Record one choice. Choices of one client are recorded one at a time (the client row
+    is locked), so the current state is always the latest record, however fast the switch
+    is toggled."""
+    if proof.method in STAFF_METHODS and not proof.note.strip():
+        raise NoteRequired
+    with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).exists()
+        purpose = Purpose.objects.select_related("wording").get(pk=purpose.pk)
+        if not purpose.is_active and granted:
+            raise InactivePurpose
+        assert purpose.wording is not None
+        now = timezone.now()
+        record = ConsentRecord.objects.create(
+            client=client,
+            purpose=purpose,
+            granted=granted,
+            wording=purpose.wording,
+            method=proof.method,
+            at=now,
+            ip=truncate_ip(proof.ip),
+            user_agent=proof.user_agent[:300],
+            proof=proof.reference[:200],
+            note=proof.note.strip(),
+            recorded_by=by.user if by.user is not None and by.user.is_staff else None,
+        )
+        ConsentState.objects.update_or_create(
+            client=client,
+            purpose=purpose,
+            defaults={"granted": granted, "record": record, "updated_at": now},
+        )
+        audit_log(
+            action="consent.choice.granted" if granted else "consent.choice.withdrawn",
+            by=by,
+            client=client,
+            target=record,
+            payload={"purpose": purpose.key, "method": proof.method},
+        )
+        if granted and proof.method in ACTIVE_METHODS:
+            _lift_for_new_consent(client, purpose, by)
+        elif not granted and _withdrew_every_purpose(client):
+            suppression_add_client(client=client, reason=Suppression.Reason.WITHDRAWAL_ALL, by=by)
+    return record
+
+
+def _withdrew_every_purpose(client: Client) -> bool:
+    active = Purpose.objects.filter(is_active=True)
+    withdrawn = ConsentState.objects.filter(client=client, purpose__in=active, granted=False)
+    return withdrawn.count() == active.count()
+
+
+def _lift_for_new_consent(client: Client, purpose: Purpose, by: Actor) -> None:
+    kinds = {
+        Channel.EMAIL: [(Suppression.Kind.EMAIL, client.email_digest)],
+        Channel.SMS: [(Suppression.Kind.PHONE, client.phone_digest)],
+        Channel.NONE: [],
+    }[Channel(purpose.channel)]
+    for kind, digest in kinds:
+        if digest:
+            lifted = Suppression.objects.filter(
+                kind=kind, digest=digest, lifted_at__isnull=True
+            ).update(lifted_at=timezone.now())
+            if lifted:
+                audit_log(
+                    action="consent.suppression.lifted",
+                    by=by,
+                    client=client,
+                    payload={"kind": kind, "purpose": purpose.key},
+                )
+
+
+def suppression_add(*, kind: str, digest: str, reason: str) -> Suppression | None:
+    """List a digest, or extend its listing: it stays 3 years after the latest opposition."""
+    if not digest:
+        return None
+    now = timezone.now()
+    expires = add_months(now, SUPPRESSION_MONTHS)
+    with transaction.atomic():
+        entry = (
+            Suppression.objects.select_for_update()
+            .filter(kind=kind, digest=digest, lifted_at__isnull=True)
+            .first()
+        )
+        if entry is None:
+            return Suppression.objects.create(
+                kind=kind, digest=digest, reason=reason, created_at=now, expires_at=expires
+            )
+        entry.expires_at = max(entry.expires_at, expires)
+        entry.save(update_fields=["expires_at"])
+        return entry
+
+
+def suppression_add_client(*, client: Client, reason: str, by: Actor) -> int:
+    """Put the client's email address and phone number on the suppression list."""
+    listed = 0
+    for kind, digest in (
+        (Suppression.Kind.EMAIL, client.email_digest),
+        (Suppression.Kind.PHONE, client.phone_digest),
+    ):
+        if suppression_add(kind=kind, digest=digest, reason=reason) is not None:
+            listed += 1
+    if listed:
+        audit_log(
+            action="consent.suppression.added", by=by, client=client, payload={"reason": reason}
+        )
+    return listed
+
+
+def sms_stop_received(*, phone: str, message_sid: str, by: Actor) -> int:
+    """A STOP from `phone`: SMS marketing is withdrawn for every client with that number,
+    and the number is listed so that no later import is texted either. Returns the number
+    of clients whose choice changed."""
+    digest = contact_digest("phone", phone)
+    purposes = list(Purpose.objects.filter(channel=Channel.SMS))
+    clients = list(Client.objects.filter(phone_digest=digest)) if digest else []
+    with transaction.atomic():
+        for client in clients:
+            for purpose in purposes:
+                consent_set(
+                    client=client,
+                    purpose=purpose,
+                    granted=False,
+                    proof=Proof(method=Method.SMS_STOP, reference=message_sid),
+                    by=by,
+                )
+        suppression_add(
+            kind=Suppression.Kind.PHONE, digest=digest, reason=Suppression.Reason.SMS_STOP
+        )
+    return len(clients)
+
+
+def consent_scrub_client(*, client: Client) -> int:
+    """Erasure: the ledger keeps what was chosen, when, how and under which wording (the
+    proof owed), and loses the address, browser, references and notes."""
+    with transaction.atomic():
+        _allow_scrub(True)
+        touched = ConsentRecord.objects.filter(client=client, scrubbed_at__isnull=True).update(
+            ip=None, user_agent="", proof="", note="", scrubbed_at=timezone.now()
+        )
+        _allow_scrub(False)
+    return touched
+
+
+def _allow_scrub(allowed: bool) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('portal.consent_scrub', %s, true)", ["on" if allowed else "off"]
+            )
+
+
+def purpose_set_wording(*, purpose: Purpose, label: str, explanation: str, by: Actor) -> Purpose:
+    """A changed text becomes a new version; the versions already shown stay as they were."""
+    with transaction.atomic():
+        purpose = Purpose.objects.select_for_update().select_related("wording").get(pk=purpose.pk)
+        current = purpose.wording
+        if current is not None and (current.label, current.explanation) == (label, explanation):
+            return purpose
+        version = (current.version if current is not None else 0) + 1
+        purpose.wording = purpose.wordings.create(
+            version=version, label=label, explanation=explanation
+        )
+        purpose.save(update_fields=["wording"])
+        audit_log(
+            action="consent.purpose.reworded",
+            by=by,
+            target=purpose,
+            payload={"purpose": purpose.key, "version": version},
+        )
+    return purpose
