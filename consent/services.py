@@ -46,7 +46,6 @@ class Proof:
     """How a choice reached us (GDPR art. 7(1))."""
 
     method: str
-    ip: str | None = None
     user_agent: str = ""
     reference: str = ""
     note: str = ""
@@ -74,7 +73,8 @@ def consent_set(
             wording=purpose.wording,
             method=proof.method,
             at=now,
-            ip=truncate_ip(proof.ip),
+            # The address the person acted from; none when staff record it for them.
+            ip=None if proof.method in STAFF_METHODS else truncate_ip(by.ip),
             user_agent=proof.user_agent[:300],
             proof=proof.reference[:200],
             note=proof.note.strip(),
@@ -208,7 +208,11 @@ def _allow_scrub(allowed: bool) -> None:
 def purpose_set_wording(*, purpose: Purpose, label: str, explanation: str, by: Actor) -> Purpose:
     """A changed text becomes a new version; the versions already shown stay as they were."""
     with transaction.atomic():
-        purpose = Purpose.objects.select_for_update().select_related("wording").get(pk=purpose.pk)
+        purpose = (
+            Purpose.objects.select_for_update(of=("self",))
+            .select_related("wording")
+            .get(pk=purpose.pk)
+        )
         current = purpose.wording
         if current is not None and (current.label, current.explanation) == (label, explanation):
             return purpose

@@ -31,6 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ClientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Client
+        skip_postgeneration_save = True
 
     customer_number = factory.Sequence(lambda n: f"T{n:06d}")
     civility = Client.Civility.MRS
