@@ -18,6 +18,7 @@ from accounts.decorators import ClientRequest, client_required
 from accounts.exceptions import InvitationError
 from accounts.forms import ClientContactForm, InvitationAcceptForm
 from accounts.models import Document
+from consent.selectors import client_choices
 from portal.audit import Actor
 from portal.personal_data import registry
 
@@ -67,6 +68,7 @@ def personal_data(request: ClientRequest) -> HttpResponse:
         {
             "client": client,
             "form": form,
+            "choices": client_choices(client),
             "views": [view for view in views if view.rows],
             "empty_views": [view for view in views if not view.rows],
         },

@@ -53,6 +53,7 @@ registry.register(
         fields=("at", "purpose", "granted", "method", "wording", "ip"),
         provided_fields=("at", "purpose", "granted", "method"),
         labels={"purpose": _("finalité"), "wording": _("texte présenté")},
+        related=("purpose__wording",),
         events={"collection": "at"},
         ordering=("-at", "-id"),
     )
@@ -68,6 +69,7 @@ registry.register(
         client_path="client",
         fields=("purpose", "granted", "updated_at"),
         labels={"purpose": _("finalité"), "granted": _("accordé"), "updated_at": _("depuis le")},
+        related=("purpose__wording",),
         events={"last_contact": "updated_at"},
     )
 )

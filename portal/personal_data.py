@@ -100,6 +100,9 @@ class PersonalData:
     # Labels and display functions for fields whose own are not meant for the person.
     labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
     formatters: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    # Relations to load with the rows, beyond the declared foreign keys themselves (for
+    # example what their __str__ reads), so that showing them costs no query per row.
+    related: Sequence[str] = ()
 
     # Rows to select.
 
@@ -128,8 +131,8 @@ class PersonalData:
     def view_for(self, client: Client, *, limit: int = 20) -> ClientView:
         """The latest rows, labelled and formatted, for "Vos données personnelles"."""
         qs = self.for_client(client).order_by(*self.ordering)
-        objects = list(qs[:limit])
-        total = len(objects) if len(objects) < limit else qs.count()
+        objects = list(qs.select_related(*self._related())[:limit])
+        total = qs.count()
         labels = [self.field_label(name) for name in self.fields]
         rows = [
             Row(
@@ -141,6 +144,14 @@ class PersonalData:
             for obj in objects
         ]
         return ClientView(declaration=self, rows=rows, total=total)
+
+    def _related(self) -> list[str]:
+        foreign_keys = [
+            name
+            for name in self.fields
+            if getattr(self.model._meta.get_field(name), "many_to_one", False)
+        ]
+        return [*foreign_keys, *self.related]
 
     def field_label(self, name: str) -> StrOrPromise:
         if name in self.labels:

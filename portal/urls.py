@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
+from consent import views as consent_views
 from portal import views
 
 # Staff log in through allauth, so that the login is throttled and asks for the TOTP code.
@@ -20,6 +21,16 @@ urlpatterns = [
         "espace-client/donnees-personnelles/",
         account_views.personal_data,
         name="client_personal_data",
+    ),
+    path(
+        "espace-client/donnees-personnelles/choix/historique/",
+        consent_views.history,
+        name="consent_history",
+    ),
+    path(
+        "espace-client/donnees-personnelles/choix/<slug:key>/",
+        consent_views.choice_set,
+        name="consent_choice_set",
     ),
     path("espace-client/documents/", account_views.documents, name="client_documents"),
     path(

@@ -13,6 +13,8 @@ CLIENT_URL_NAMES = {
     "client_personal_data",
     "client_documents",
     "client_document_download",
+    "consent_history",
+    "consent_choice_set",  # POST only: covered by test_a_switch_changes_only_ones_own_choice
 }
 
 
@@ -41,6 +43,7 @@ def _urls_of(client) -> list[str]:
     return [
         "/espace-client/",
         "/espace-client/donnees-personnelles/",
+        "/espace-client/donnees-personnelles/choix/historique/",
         "/espace-client/documents/",
         f"/espace-client/documents/{document.public_id}/",
     ]
@@ -61,7 +64,7 @@ def test_alice_reaches_her_own_pages(alice, alice_http) -> None:
 def test_bob_gets_404_for_alices_document_and_sees_none_of_her_data(alice, bob, bob_http) -> None:
     alices_document = _urls_of(alice)[-1]
     assert bob_http.get(alices_document).status_code == 404
-    for url in _urls_of(bob)[:3]:
+    for url in _urls_of(bob)[:4]:
         page = bob_http.get(url).content.decode()
         assert alice.last_name not in page
         assert alice.customer_number not in page
@@ -93,3 +96,15 @@ def test_staff_get_their_own_navigation(carol_http) -> None:
     assert "/admin/" in page
     assert "Se déconnecter" in page
     assert "/espace-client/documents/" not in page
+
+
+def test_a_switch_changes_only_ones_own_choice(client, alice, bob, bob_http, carol_http) -> None:
+    from consent.models import ConsentState
+
+    url = "/espace-client/donnees-personnelles/choix/marketing_email/"
+    assert client.post(url, {"granted": "1", "client": alice.pk})["Location"].startswith(
+        "/compte/login/"
+    )
+    assert carol_http.post(url, {"granted": "1"}).status_code == 403
+    bob_http.post(url, {"granted": "1", "client": alice.pk, "client_id": alice.pk})
+    assert list(ConsentState.objects.values_list("client_id", flat=True)) == [bob.pk]

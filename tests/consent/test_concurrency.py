@@ -36,7 +36,9 @@ def test_fifty_concurrent_toggles_leave_the_latest_state() -> None:
 
     records = ConsentRecord.objects.filter(client=client)
     assert records.count() == 50
-    assert sorted(records.values_list("proof", flat=True)) == sorted(f"toggle-{i}" for i in range(50))
+    assert sorted(records.values_list("proof", flat=True)) == sorted(
+        f"toggle-{i}" for i in range(50)
+    )
     latest = records.order_by("-id").first()
     state = ConsentState.objects.get(client=client, purpose=purpose)
     assert state.record_id == latest.pk == max(ids)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import ClientRequest, client_required
+from consent import selectors, services
+from consent.exceptions import ConsentError
+from consent.models import Method, Purpose
+from portal.audit import Actor
+
+
+def _wants_json(request: ClientRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@never_cache
+@require_POST
+@client_required
+def choice_set(request: ClientRequest, key: str) -> HttpResponse:
+    """One switch of "Vos données personnelles": a plain form post, or fetch() from consent.js."""
+    purpose = get_object_or_404(Purpose, key=key, is_active=True)
+    value = request.POST.get("granted")
+    if value not in ("0", "1"):
+        return HttpResponseBadRequest(_("Choix manquant."))
+    granted = value == "1"
+    try:
+        record = services.consent_set(
+            client=request.client,
+            purpose=purpose,
+            granted=granted,
+            proof=services.Proof(
+                method=Method.PORTAL, user_agent=request.headers.get("User-Agent", "")
+            ),
+            by=Actor.from_request(request),
+        )
+    except ConsentError as error:
+        if _wants_json(request):
+            return JsonResponse({"error": str(error.message)}, status=409)
+        messages.error(request, str(error.message))
+        return redirect(reverse("client_personal_data") + "#choix")
+    message = (
+        _("C'est noté : vous recevrez « %(label)s ».")
+        if granted
+        else _("C'est noté : vous ne recevrez plus « %(label)s ».")
+    ) % {"label": record.wording.label}
+    if _wants_json(request):
+        status = render_to_string("consent/_choice_status.html", {"last": record}, request)
+        return JsonResponse({"granted": granted, "status": status.strip(), "message": message})
+    messages.success(request, message)
+    return redirect(reverse("client_personal_data") + "#choix")
+
+
+@never_cache
+@require_GET
+@client_required
+def history(request: ClientRequest) -> HttpResponse:
+    """Every choice the client ever made, newest first, 50 a page."""
+    page = Paginator(selectors.client_history(request.client), 50).get_page(request.GET.get("page"))
+    return render(request, "consent/history.html", {"page": page})
