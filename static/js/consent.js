@@ -8,8 +8,9 @@
       event.preventDefault();
       var button = form.querySelector("[role=switch]");
       var input = form.querySelector("input[name=granted]");
+      // Busy, not disabled: a disabled button would lose the keyboard focus.
+      if (button.getAttribute("aria-busy") === "true") { return; }
       button.setAttribute("aria-busy", "true");
-      button.disabled = true;
       fetch(form.action, {
         method: "POST",
         body: new FormData(form),
@@ -37,7 +38,6 @@
         })
         .finally(function () {
           button.removeAttribute("aria-busy");
-          button.disabled = false;
         });
     });
   });

@@ -44,3 +44,22 @@ def page(browser) -> Iterator[object]:
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+def log_in(page, live_server, email: str, next_url: str = "/espace-client/") -> None:
+    from tests.factories import PASSWORD
+
+    page.goto(f"{live_server.url}/compte/login/?next={next_url}")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=False).fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(f"**{next_url}")
+
+
+@pytest.fixture
+def page_without_javascript(browser) -> Iterator[object]:
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
