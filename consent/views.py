@@ -2,18 +2,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import ClientRequest, client_required
+from accounts.models import Client
 from consent import selectors, services
 from consent.exceptions import ConsentError
-from consent.models import Method, Purpose
+from consent.models import ConsentState, Method, Purpose
+from consent.tokens import read_token
 from portal.audit import Actor
 
 
@@ -65,3 +68,39 @@ def history(request: ClientRequest) -> HttpResponse:
     """Every choice the client ever made, newest first, 50 a page."""
     page = Paginator(selectors.client_history(request.client), 50).get_page(request.GET.get("page"))
     return render(request, "consent/history.html", {"page": page})
+
+
+def _masked(email: str) -> str:
+    name, _at, domain = email.partition("@")
+    return f"{name[:1]}•••@{domain}" if domain else ""
+
+
+@csrf_exempt  # RFC 8058: mail clients POST without a CSRF token; the signed token authenticates.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what will stop and a button; POST stops it at once. No login."""
+    parsed = read_token(token)
+    client = purpose = None
+    if parsed is not None:
+        client = Client.objects.filter(pk=parsed[0]).first()
+        purpose = Purpose.objects.select_related("wording").filter(pk=parsed[1]).first()
+    if client is None or purpose is None:
+        return render(request, "consent/unsubscribe_invalid.html", status=404)
+    context = {"purpose": purpose, "masked_email": _masked(client.email)}
+    if request.method == "GET":
+        return render(request, "consent/unsubscribe.html", context)
+    one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+    if not ConsentState.objects.filter(client=client, purpose=purpose, granted=False).exists():
+        services.consent_set(
+            client=client,
+            purpose=purpose,
+            granted=False,
+            proof=services.Proof(
+                method=Method.UNSUBSCRIBE_LINK,
+                user_agent=request.headers.get("User-Agent", ""),
+                reference="rfc8058-one-click" if one_click else "unsubscribe-page",
+            ),
+            by=Actor.from_request(request, kind="client"),
+        )
+    return render(request, "consent/unsubscribe_done.html", context)

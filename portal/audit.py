@@ -38,16 +38,19 @@ class Actor:
 
     user: User | None = None
     ip: str | None = None
+    # Who acts when there is no login: "client" for a person using an unsubscribe link or
+    # answering STOP; otherwise it follows from the user.
+    kind: str | None = None
 
     @classmethod
-    def from_request(cls, request: HttpRequest) -> Actor:
+    def from_request(cls, request: HttpRequest, *, kind: str | None = None) -> Actor:
         user = request.user if request.user.is_authenticated else None
         try:
             # The same address allauth throttles logins by, proxy-aware.
             ip: str | None = get_account_adapter(request).get_client_ip(request)
         except PermissionDenied:
             ip = None
-        return cls(user=user, ip=ip)
+        return cls(user=user, ip=ip, kind=kind)
 
     @classmethod
     def system(cls) -> Actor:
@@ -116,10 +119,12 @@ def _event_hash(
     ).hexdigest()
 
 
-def _actor_kind(user: User | None) -> str:
-    if user is None:
+def _actor_kind(by: Actor) -> str:
+    if by.kind is not None:
+        return AuditEvent.ActorKind(by.kind)
+    if by.user is None:
         return AuditEvent.ActorKind.SYSTEM
-    return AuditEvent.ActorKind.STAFF if user.is_staff else AuditEvent.ActorKind.CLIENT
+    return AuditEvent.ActorKind.STAFF if by.user.is_staff else AuditEvent.ActorKind.CLIENT
 
 
 def audit_log(
@@ -139,7 +144,7 @@ def audit_log(
     target_id = str(target.pk) if target is not None else ""
     actor_id = by.user.pk if by.user is not None else None
     client_id = client.pk if client is not None else None
-    actor_kind = _actor_kind(by.user)
+    actor_kind = _actor_kind(by)
     nonce = secrets.token_hex(16)
     actor_digest = _actor_digest(actor_id=actor_id, ip=by.ip)
     subject_digest = _subject_digest(

@@ -245,6 +245,9 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Whether the SMS sender can receive replies: marketing SMS then end with "STOP"; otherwise
+# with a short link to the unsubscribe page.
+SMS_REPLIES_ENABLED = env.bool("SMS_REPLIES_ENABLED", default=True)
 
 # Language and time: French first, English available.
 LANGUAGE_CODE = "fr"

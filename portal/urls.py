@@ -43,6 +43,7 @@ urlpatterns = [
         account_views.invitation_accept,
         name="invitation_accept",
     ),
+    path("desinscription/<str:token>/", consent_views.unsubscribe, name="consent_unsubscribe"),
     path("compte/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
