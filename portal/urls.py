@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from consent import views as consent_views
+from consent import webhooks as consent_webhooks
 from portal import views
 
 # Staff log in through allauth, so that the login is throttled and asks for the TOTP code.
@@ -44,6 +45,7 @@ urlpatterns = [
         name="invitation_accept",
     ),
     path("desinscription/<str:token>/", consent_views.unsubscribe, name="consent_unsubscribe"),
+    path("webhooks/twilio/sms/", consent_webhooks.twilio_inbound_sms, name="twilio_inbound_sms"),
     path("compte/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
