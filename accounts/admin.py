@@ -19,6 +19,7 @@ from accounts import services
 from accounts.exceptions import AccountsError
 from accounts.forms import DocumentAdminForm
 from accounts.models import Client, Document, Invitation, User
+from consent.admin import ClientConsentAdminMixin, ConsentFilter, ConsentStateInline
 from portal.audit import Actor
 
 
@@ -148,7 +149,7 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(ViewAuditedAdmin):
+class ClientAdmin(ClientConsentAdminMixin, ViewAuditedAdmin):
     list_display = (
         "customer_number",
         "last_name",
@@ -161,6 +162,7 @@ class ClientAdmin(ViewAuditedAdmin):
     )
     list_filter = (
         "status",
+        ConsentFilter,
         "is_restricted",
         ("loyalty_card_valid_until", admin.EmptyFieldListFilter),
     )
@@ -173,8 +175,10 @@ class ClientAdmin(ViewAuditedAdmin):
         "created_at",
         "updated_at",
         "audit_link",
+        "suppression_status",
+        "consent_history_link",
     )
-    inlines = (DocumentInline, InvitationInline)
+    inlines = (ConsentStateInline, DocumentInline, InvitationInline)
     actions = ("send_invitation",)
     fieldsets = (
         (
@@ -201,7 +205,17 @@ class ClientAdmin(ViewAuditedAdmin):
         ),
         (
             _("Compte et RGPD"),
-            {"fields": ("user", "is_restricted", "created_at", "updated_at", "audit_link")},
+            {
+                "fields": (
+                    "user",
+                    "is_restricted",
+                    "suppression_status",
+                    "consent_history_link",
+                    "created_at",
+                    "updated_at",
+                    "audit_link",
+                )
+            },
         ),
     )
 
@@ -287,6 +301,7 @@ class ClientAdmin(ViewAuditedAdmin):
         invite = self.admin_site.admin_view(self.invite_view)
         return [
             path("<int:pk>/inviter/", invite, name="accounts_client_invite"),
+            *self.consent_urls(),
             *super().get_urls(),
         ]
 

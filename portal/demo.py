@@ -34,6 +34,7 @@ STAFF_PERMISSIONS = {
         "change_document",
         "view_invitation",
     ],
+    "consent": ["view_consentrecord", "add_consentrecord", "view_consentstate", "view_purpose"],
 }
 DPO_PERMISSIONS = {
     "accounts": [
@@ -45,6 +46,15 @@ DPO_PERMISSIONS = {
         "delete_document",
         "view_invitation",
         "view_user",
+    ],
+    "consent": [
+        "view_consentrecord",
+        "add_consentrecord",
+        "view_consentstate",
+        "view_purpose",
+        "change_purpose",
+        "view_suppression",
+        "view_cookiechoice",
     ],
     "portal": ["view_auditevent", "view_controller", "change_controller"],
 }

@@ -39,6 +39,8 @@ def _client_form(client: Client, **changes) -> dict:
         else "",
         "documents-TOTAL_FORMS": "0",
         "documents-INITIAL_FORMS": "0",
+        "consent_states-TOTAL_FORMS": "0",
+        "consent_states-INITIAL_FORMS": "0",
         "invitations-TOTAL_FORMS": "0",
         "invitations-INITIAL_FORMS": "0",
     }
