@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from accounts import services
 from accounts.exceptions import AccountsError
 from accounts.forms import DocumentAdminForm
-from accounts.models import Client, Document, Invitation, User
+from accounts.models import Client, ContactRequest, Document, Invitation, User
 from consent.admin import ClientConsentAdminMixin, ConsentFilter, ConsentStateInline
 from portal.audit import Actor
 
@@ -410,4 +410,34 @@ class DocumentAdmin(ViewAuditedAdmin):
             as_attachment=True,
             filename=document.download_name,
             content_type=document.content_type,
+        )
+
+
+@admin.register(ContactRequest)
+class ContactRequestAdmin(ViewAuditedAdmin):
+    list_display = ("created_at", "kind", "client", "handled_at")
+    list_filter = (("handled_at", admin.EmptyFieldListFilter), "kind")
+    list_select_related = ("client",)
+    search_fields = ("client__customer_number", "client__last_name")
+    readonly_fields = ("client", "kind", "message", "created_at", "handled_at")
+    actions = ("mark_handled",)
+    date_hierarchy = "created_at"
+
+    def audit_view(self, obj: ContactRequest, by: Actor) -> None:
+        services.contact_request_viewed(request=obj, by=by)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Marquer comme traitées"), permissions=["view"])
+    def mark_handled(self, request: HttpRequest, queryset: QuerySet[ContactRequest]) -> None:
+        count = services.contact_requests_handle(requests=queryset, by=Actor.from_request(request))
+        self.message_user(
+            request,
+            ngettext("%(count)d demande traitée.", "%(count)d demandes traitées.", count)
+            % {"count": count},
+            messages.SUCCESS,
         )

@@ -210,6 +210,34 @@ class Invitation(models.Model):
         return str(_("en attente"))
 
 
+class ContactRequest(models.Model):
+    """A question, quote or callback request sent through the public contact form."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("Question")
+        QUOTE = "quote", _("Demande de devis")
+        CALLBACK = "callback", _("Demande de rappel")
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="contact_requests"
+    )
+    kind = models.CharField(_("objet"), max_length=10, choices=Kind.choices)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("reçue le"), default=timezone.now)
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demande de contact")
+        verbose_name_plural = _("demandes de contact")
+        ordering = ("-created_at",)
+        indexes: ClassVar = [
+            models.Index(fields=["handled_at", "created_at"], name="contact_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.created_at:%d/%m/%Y}"
+
+
 class PrivateStorage(FileSystemStorage):
     """Files that only authorised views may serve: never under the static or media URL."""
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Cast, Concat, Now
 from django.db.models.query import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Client, Document, Invitation, User
+from accounts.models import Client, ContactRequest, Document, Invitation, User
 from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
 
 CONTACT_FIELDS = (
@@ -218,5 +218,20 @@ registry.register(
         legal_obligation=_("Code de commerce, art. L123-22 : 10 ans"),
         archived={"archived_at": Now()},
         ordering=("-issued_on", "-pk"),
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="accounts.contact_requests",
+        label=_("Vos demandes de contact"),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.COMMERCIAL,),
+        model=ContactRequest,
+        client_path="client",
+        fields=("created_at", "kind", "message", "handled_at"),
+        provided_fields=("created_at", "kind", "message"),
+        events={"collection": "created_at"},
+        ordering=("-created_at",),
     )
 )

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ from accounts.exceptions import (
     InvitationInvalid,
     InvitationNotSent,
 )
-from accounts.models import Client, Document, Invitation, User
+from accounts.models import Client, ContactRequest, Document, Invitation, User
 from portal.audit import Actor, audit_log
 from portal.contacts import contact_digest
 from portal.mail import send_email
@@ -121,6 +122,29 @@ def client_update(*, client: Client, data: Mapping[str, Any], by: Actor) -> Clie
             payload={"fields": changed},
         )
     return current
+
+
+def contact_requests_handle(*, requests: QuerySet[ContactRequest], by: Actor) -> int:
+    """Mark contact requests as handled; returns how many were still open."""
+    handled = 0
+    with transaction.atomic():
+        for request in requests.filter(handled_at__isnull=True).select_related("client"):
+            request.handled_at = timezone.now()
+            request.save(update_fields=["handled_at"])
+            audit_log(
+                action="accounts.contact_request.handled",
+                by=by,
+                client=request.client,
+                target=request,
+            )
+            handled += 1
+    return handled
+
+
+def contact_request_viewed(*, request: ContactRequest, by: Actor) -> None:
+    audit_log(
+        action="accounts.contact_request.viewed", by=by, client=request.client, target=request
+    )
 
 
 def client_record_viewed(*, client: Client, by: Actor) -> None:

@@ -4,7 +4,10 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
 
+from accounts.forms import PHONE_ERROR
+from accounts.models import Client, ContactRequest
 from consent.models import STAFF_METHODS, Purpose, PurposeWording
 
 
@@ -77,3 +80,83 @@ class PurposeAdminForm(forms.ModelForm):
                 ),
             )
         return cleaned
+
+
+class ContactForm(forms.Form):
+    """The public contact and quote-request form. Every marketing box starts unticked."""
+
+    kind = forms.ChoiceField(label=_("Votre demande"), choices=ContactRequest.Kind.choices)
+    civility = forms.ChoiceField(
+        label=_("Civilité"), choices=Client.Civility.choices, required=False
+    )
+    first_name = forms.CharField(
+        label=_("Prénom"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Nom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(
+        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = PhoneNumberField(
+        label=_("Téléphone"),
+        required=False,
+        region="FR",
+        error_messages={"invalid": PHONE_ERROR},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    message = forms.CharField(
+        label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    # A field people never see and robots fill in.
+    website = forms.CharField(label=_("Ne pas remplir ce champ"), required=False)
+
+    def __init__(self, *args: Any, purposes: list[Purpose], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.purposes = purposes
+        for purpose in purposes:
+            assert purpose.wording is not None
+            self.fields[f"purpose_{purpose.key}"] = forms.BooleanField(
+                label=purpose.wording.label,
+                help_text=purpose.wording.explanation,
+                required=False,
+                initial=False,
+            )
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def marketing_fields(self) -> list[forms.BoundField]:
+        return [self[f"purpose_{p.key}"] for p in self.purposes]
+
+    def person_fields(self) -> list[forms.BoundField]:
+        names = (
+            "kind",
+            "civility",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "postal_code",
+            "message",
+        )
+        return [self[name] for name in names]
+
+    def chosen_wordings(self) -> list[PurposeWording]:
+        return [
+            p.wording
+            for p in self.purposes
+            if self.cleaned_data.get(f"purpose_{p.key}") and p.wording
+        ]

@@ -18,6 +18,7 @@ from consent.models import (
     ConsentState,
     Method,
     Purpose,
+    PurposeWording,
     Suppression,
 )
 from portal.audit import Actor, audit_log
@@ -52,7 +53,13 @@ class Proof:
 
 
 def consent_set(
-    *, client: Client, purpose: Purpose, granted: bool, proof: Proof, by: Actor
+    *,
+    client: Client,
+    purpose: Purpose,
+    granted: bool,
+    proof: Proof,
+    by: Actor,
+    wording: PurposeWording | None = None,
 ) -> ConsentRecord:
     """Record one choice. Choices of one client are recorded one at a time (the client row
     is locked), so the current state is always the latest record, however fast the switch
@@ -64,13 +71,17 @@ def consent_set(
         purpose = Purpose.objects.select_related("wording").get(pk=purpose.pk)
         if not purpose.is_active and granted:
             raise InactivePurpose
-        assert purpose.wording is not None
+        # The text the person saw: the one in force, or the one shown on a form earlier.
+        shown = (
+            wording if wording is not None and wording.purpose_id == purpose.pk else purpose.wording
+        )
+        assert shown is not None
         now = timezone.now()
         record = ConsentRecord.objects.create(
             client=client,
             purpose=purpose,
             granted=granted,
-            wording=purpose.wording,
+            wording=shown,
             method=proof.method,
             at=now,
             # The address the person acted from; none when staff record it for them.

@@ -13,10 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import ClientRequest, client_required
 from accounts.models import Client
-from consent import selectors, services
+from consent import collection, selectors, services
 from consent.exceptions import ConsentError
+from consent.forms import ContactForm
 from consent.models import ConsentState, Method, Purpose
 from consent.tokens import read_token
+from portal import ratelimit
 from portal.audit import Actor
 
 
@@ -104,3 +106,62 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             by=Actor.from_request(request, kind="client"),
         )
     return render(request, "consent/unsubscribe_done.html", context)
+
+
+CONTACT_LIMIT = 5  # requests per address and hour
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest) -> HttpResponse:
+    purposes = list(Purpose.objects.filter(is_active=True).select_related("wording"))
+    form = ContactForm(request.POST or None, purposes=purposes)
+    if request.method == "POST":
+        if not ratelimit.allow(request, action="contact", limit=CONTACT_LIMIT, seconds=3600):
+            form.add_error(
+                None,
+                _("Trop de demandes envoyées depuis votre connexion : réessayez dans une heure."),
+            )
+            return render(request, "consent/contact.html", {"form": form}, status=429)
+        if form.is_robot:
+            # Answer a robot as a person, and keep nothing.
+            return render(request, "consent/contact_sent.html", {"confirm": False})
+        if form.is_valid():
+            data = form.cleaned_data
+            wordings = form.chosen_wordings()
+            collection.contact_request_submit(
+                details=collection.ContactDetails(
+                    civility=data["civility"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    phone=str(data["phone"] or ""),
+                    postal_code=data["postal_code"],
+                ),
+                kind=data["kind"],
+                message=data["message"],
+                wordings=wordings,
+                by=Actor.from_request(request, kind="client"),
+            )
+            return render(request, "consent/contact_sent.html", {"confirm": bool(wordings)})
+    return render(
+        request, "consent/contact.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of the confirmation email: GET shows what will be recorded, POST records it."""
+    try:
+        _client, wordings = collection.confirmation_read(token)
+    except collection.ConfirmationInvalid:
+        return render(request, "consent/confirm_invalid.html", status=404)
+    if request.method == "POST":
+        collection.confirmation_accept(
+            token=token,
+            by=Actor.from_request(request, kind="client"),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        return render(request, "consent/confirm_done.html", {"wordings": wordings})
+    return render(request, "consent/confirm.html", {"wordings": wordings})

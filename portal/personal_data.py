@@ -45,6 +45,26 @@ class Activity(models.TextChoices):
     COMPLIANCE = "compliance", _("Respect du RGPD et traçabilité des accès")
 
 
+# The legal basis of each activity (GDPR art. 6), as the privacy policy states it.
+ACTIVITY_LEGAL_BASIS = {
+    Activity.CLIENT_RELATIONSHIP: _(
+        "L'exécution de votre contrat ou de mesures précontractuelles, à votre demande "
+        "(art. 6.1.b du RGPD)."
+    ),
+    Activity.ACCOUNTING: _("Nos obligations légales comptables et fiscales (art. 6.1.c)."),
+    Activity.ACCOUNT_SECURITY: _("Notre intérêt légitime à protéger votre compte (art. 6.1.f)."),
+    Activity.COMPLIANCE: _("Nos obligations légales au titre du RGPD (art. 6.1.c)."),
+    Activity.MARKETING: _(
+        "Votre consentement (art. 6.1.a), que vous pouvez retirer à tout moment ; pour nos "
+        "clients, notre intérêt légitime à proposer des produits analogues (art. 6.1.f), "
+        "auquel vous pouvez vous opposer."
+    ),
+    Activity.COOKIES: _(
+        "Votre consentement (art. 6.1.a), sauf pour les cookies strictement nécessaires."
+    ),
+}
+
+
 class Category(models.TextChoices):
     """Data categories, as named in the CNIL's model register."""
 

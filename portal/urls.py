@@ -17,6 +17,7 @@ admin.site.index_title = _("Clients, demandes et données personnelles")
 urlpatterns = [
     path("", views.home, name="home"),
     path("sante/", views.health, name="health"),
+    path("confidentialite/", views.privacy_policy, name="privacy_policy"),
     path("espace-client/", account_views.dashboard, name="client_dashboard"),
     path(
         "espace-client/donnees-personnelles/",
@@ -45,6 +46,8 @@ urlpatterns = [
         name="invitation_accept",
     ),
     path("desinscription/<str:token>/", consent_views.unsubscribe, name="consent_unsubscribe"),
+    path("contact/", consent_views.contact, name="contact"),
+    path("contact/confirmation/<str:token>/", consent_views.confirm, name="consent_confirm"),
     path("webhooks/twilio/sms/", consent_webhooks.twilio_inbound_sms, name="twilio_inbound_sms"),
     path("compte/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

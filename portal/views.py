@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from portal.personal_data import ACTIVITY_LEGAL_BASIS, Activity, Category, PersonalData, registry
 
 
 @require_GET
@@ -13,6 +15,32 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_staff:
         return redirect("admin:index")
     return redirect("client_dashboard")
+
+
+@require_GET
+def privacy_policy(request: HttpRequest) -> HttpResponse:
+    """Generated from the map of personal data and the controller's identity."""
+    activities: dict[Activity, list[PersonalData]] = {}
+    for declaration in registry:
+        activities.setdefault(declaration.activity, []).append(declaration)
+    return render(
+        request,
+        "portal/privacy_policy.html",
+        {
+            "activities": [
+                {
+                    "label": activity.label,
+                    "basis": ACTIVITY_LEGAL_BASIS.get(activity, ""),
+                    "declarations": declarations,
+                    "categories": sorted(
+                        {str(Category(c).label) for d in declarations for c in d.categories}
+                    ),
+                }
+                for activity, declarations in activities.items()
+            ],
+            "kept_by_law": [d for d in registry if d.legal_obligation],
+        },
+    )
 
 
 @never_cache
