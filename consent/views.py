@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import ClientRequest, client_required
 from accounts.models import Client
-from consent import collection, selectors, services
+from consent import collection, cookies, selectors, services
 from consent.exceptions import ConsentError
 from consent.forms import ContactForm
 from consent.models import ConsentState, Method, Purpose
@@ -165,3 +168,32 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         )
         return render(request, "consent/confirm_done.html", {"wordings": wordings})
     return render(request, "consent/confirm.html", {"wordings": wordings})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def cookie_preferences(request: HttpRequest) -> HttpResponse:
+    """The banner's buttons post here; GET shows every category, reachable from the footer."""
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    current = cookies.read(request)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "customize":
+            return redirect(f"{reverse('cookie_preferences')}?next={quote(next_url)}")
+        if action not in ("accept_all", "refuse_all", "save"):
+            return HttpResponseBadRequest(_("Choix manquant."))
+        if action == "save":
+            choices = {c: request.POST.get(c) == "on" for c in cookies.OPTIONAL}
+        else:
+            choices = dict.fromkeys(cookies.OPTIONAL, action == "accept_all")
+        response = redirect(next_url)
+        cookies.record(request, response, choices=choices, method=action)
+        messages.success(request, _("Vos choix de cookies sont enregistrés."))
+        return response
+    return render(
+        request,
+        "consent/cookies.html",
+        {"categories": cookies.CATEGORIES, "current": current, "next": next_url},
+    )

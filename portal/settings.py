@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "portal.middleware.permissions_policy",
     "portal.middleware.staff_mfa_required",
+    "consent.middleware.global_privacy_control",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.context_processors.controller",
+                "consent.context_processors.cookie_banner",
             ],
         },
     },

@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("desinscription/<str:token>/", consent_views.unsubscribe, name="consent_unsubscribe"),
     path("contact/", consent_views.contact, name="contact"),
+    path("cookies/", consent_views.cookie_preferences, name="cookie_preferences"),
     path("contact/confirmation/<str:token>/", consent_views.confirm, name="consent_confirm"),
     path("webhooks/twilio/sms/", consent_webhooks.twilio_inbound_sms, name="twilio_inbound_sms"),
     path("compte/", include("allauth.urls")),
