@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from accounts.models import Client, Document, User
+from consent.models import ConsentRecord, Method, Purpose
+from consent.services import Proof, consent_set
 from portal.audit import Actor
 from portal.models import Controller
 
@@ -120,6 +122,21 @@ def _login(email: str, password: str, *, is_staff: bool = False) -> User:
     return user
 
 
+def _choices(client: Client, choices: dict[str, bool], method: str) -> None:
+    """The client's marketing choices, made once (a second run leaves the history as is)."""
+    if ConsentRecord.objects.filter(client=client).exists():
+        return
+    by = Actor(user=client.user, kind="client")
+    for key, granted in choices.items():
+        consent_set(
+            client=client,
+            purpose=Purpose.objects.get(key=key),
+            granted=granted,
+            proof=Proof(method=method),
+            by=by,
+        )
+
+
 def _client(
     *, email: str, data: dict[str, object], documents: list[tuple[str, str, str, dt.date]]
 ) -> Client:
@@ -167,7 +184,7 @@ def demo_seed() -> list[DemoLogin]:
     dpo = _login("dpo@entreprise.test", STAFF_PASSWORD, is_staff=True)
     dpo.groups.add(_group(DPO_GROUP, DPO_PERMISSIONS))
 
-    _client(
+    alice = _client(
         email="alice@client.test",
         data={
             "civility": Client.Civility.MRS,
@@ -203,7 +220,7 @@ def demo_seed() -> list[DemoLogin]:
             ),
         ],
     )
-    _client(
+    bruno = _client(
         email="bruno@client.test",
         data={
             "civility": Client.Civility.MR,
@@ -225,7 +242,7 @@ def demo_seed() -> list[DemoLogin]:
             ),
         ],
     )
-    _client(
+    chantal = _client(
         email="chantal@client.test",
         data={
             "civility": Client.Civility.MRS,
@@ -254,6 +271,10 @@ def demo_seed() -> list[DemoLogin]:
             ),
         ],
     )
+    _choices(alice, {"marketing_email": True, "newsletter": True}, Method.PORTAL)
+    _choices(bruno, {"marketing_sms": True}, Method.FORM)
+    # Withdrawing every purpose puts her on the suppression list.
+    _choices(chantal, {p.key: False for p in Purpose.objects.filter(is_active=True)}, Method.PORTAL)
     return [
         DemoLogin("équipe (accès à l'administration)", staff.email, STAFF_PASSWORD),
         DemoLogin("délégué à la protection des données", dpo.email, STAFF_PASSWORD),

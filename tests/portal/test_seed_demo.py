@@ -30,6 +30,12 @@ def test_seed_demo_prints_the_logins_and_is_harmless_twice(capsys) -> None:
     call_command("seed_demo")
     assert (User.objects.count(), Client.objects.count(), Document.objects.count()) == counts
     assert counts == (5, 3, 6)
+    from consent.models import ConsentRecord, Suppression
+
+    records = ConsentRecord.objects.count()
+    call_command("seed_demo")
+    assert ConsentRecord.objects.count() == records == 7
+    assert Suppression.objects.filter(reason="withdrawal_all").count() == 2
     assert audit_chain_verify().ok
 
 
