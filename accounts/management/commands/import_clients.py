@@ -1,0 +1,89 @@
+"""Import clients or prospects from a CSV file (a spreadsheet export, an old customer file).
+
+Columns (header row, `;` or `,`): nom (required), prenom, civilite, email, telephone,
+adresse, complement, code_postal, ville, statut (prospect|client|former), origine.
+Each row goes through the same service as the admin, so the contact digests are computed
+and a contact on the suppression list starts with marketing off.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accounts.models import Client
+from accounts.services import client_create
+from consent.selectors import client_suppressions
+from portal.audit import Actor
+
+COLUMNS = {
+    "nom": "last_name",
+    "prenom": "first_name",
+    "civilite": "civility",
+    "email": "email",
+    "telephone": "phone",
+    "adresse": "address_line1",
+    "complement": "address_line2",
+    "code_postal": "postal_code",
+    "ville": "city",
+    "statut": "status",
+    "origine": "source",
+}
+
+
+class Command(BaseCommand):
+    help = "Importe des clients ou prospects depuis un fichier CSV."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--origine", default="Import de fichier", help="Origine par défaut.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Vérifier sans rien enregistrer."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["path"]
+        if not path.is_file():
+            raise CommandError(f"Fichier introuvable : {path}")
+        text = path.read_text(encoding="utf-8-sig")
+        lines = text.splitlines()
+        delimiter = ";" if lines and ";" in lines[0] else ","
+        rows = list(csv.DictReader(lines, delimiter=delimiter))
+        unknown = set(rows[0].keys() if rows else []) - set(COLUMNS)
+        if unknown:
+            raise CommandError(f"Colonnes inconnues : {', '.join(sorted(unknown))}")
+        created = listed = 0
+        errors: list[str] = []
+        with transaction.atomic():
+            for line, row in enumerate(rows, start=2):
+                data = {COLUMNS[k]: (v or "").strip() for k, v in row.items() if k in COLUMNS}
+                data.setdefault("source", options["origine"])
+                data["source"] = data["source"] or options["origine"]
+                data["status"] = data.get("status") or Client.Status.PROSPECT
+                try:
+                    Client(**data).full_clean(exclude=["customer_number", "user"])
+                except ValidationError as error:
+                    errors.append(f"ligne {line} : {'; '.join(error.messages)}")
+                    continue
+                client = client_create(data=data, by=Actor.system())
+                created += 1
+                if client_suppressions(client).exists():
+                    listed += 1
+            if options["dry_run"] or errors:
+                transaction.set_rollback(True)
+        for problem in errors:
+            self.stderr.write(problem)
+        if errors:
+            raise CommandError(f"{len(errors)} ligne(s) en erreur : rien n'a été importé.")
+        verb = "seraient importés" if options["dry_run"] else "importés"
+        self.stdout.write(self.style.SUCCESS(f"{created} contact(s) {verb}."))
+        if listed:
+            self.stdout.write(
+                f"{listed} sur la liste d'opposition : prospection désactivée, motif visible "
+                "sur leur fiche."
+            )
