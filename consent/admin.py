@@ -67,12 +67,9 @@ class ConsentFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         options = []
+        states = (("granted", _("accordé")), ("refused", _("refusé")), ("none", _("sans choix")))
         for purpose in Purpose.objects.filter(is_active=True).select_related("wording"):
-            options += [
-                (f"{purpose.key}:granted", f"{purpose} — {_('accordé')}"),
-                (f"{purpose.key}:refused", f"{purpose} — {_('refusé')}"),
-                (f"{purpose.key}:none", f"{purpose} — {_('sans choix')}"),
-            ]
+            options += [(f"{purpose.key}:{state}", f"{purpose} — {label}") for state, label in states]
         return options
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Client]) -> QuerySet[Client]:
