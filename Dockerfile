@@ -6,7 +6,7 @@ COPY portal ./portal
 COPY accounts ./accounts
 RUN pip install --no-cache-dir -c requirements.lock .
 COPY . .
-RUN DEBUG=0 ALLOWED_HOSTS=build REDIS_URL=redis://build \
+RUN DEBUG=0 ALLOWED_HOSTS=build REDIS_URL=redis://build PORTAL_BASE_URL=https://build \
     FIELD_ENCRYPTION_KEY=ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE= \
     SECRET_KEY=collectstatic-at-build-time-only-this-is-not-the-runtime-secret \
     python manage.py collectstatic --noinput

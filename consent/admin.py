@@ -69,7 +69,9 @@ class ConsentFilter(admin.SimpleListFilter):
         options = []
         states = (("granted", _("accordé")), ("refused", _("refusé")), ("none", _("sans choix")))
         for purpose in Purpose.objects.filter(is_active=True).select_related("wording"):
-            options += [(f"{purpose.key}:{state}", f"{purpose} — {label}") for state, label in states]
+            options += [
+                (f"{purpose.key}:{state}", f"{purpose} — {label}") for state, label in states
+            ]
         return options
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Client]) -> QuerySet[Client]:
@@ -243,12 +245,20 @@ CSV_HEADER = [
 ]
 
 
+def _cell(value: object) -> object:
+    """Text typed by anybody (a browser name, a note) must not run as a spreadsheet formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv_lines(rows: QuerySet[ConsentRecord]) -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=";")
     yield "\ufeff" + writer.writerow(CSV_HEADER)  # the BOM lets spreadsheets read UTF-8
     for record in rows.iterator(chunk_size=2000):
         yield writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 record.pk,
                 record.at.isoformat(),
                 record.client.customer_number,
@@ -285,13 +295,22 @@ class CookieChoiceAdmin(ReadOnlyAdmin):
 @admin.register(Purpose)
 class PurposeAdmin(admin.ModelAdmin):
     form = PurposeAdminForm
-    list_display = ("__str__", "channel", "legal_basis", "is_active", "order", "version")
+    list_display = (
+        "__str__",
+        "channel",
+        "legal_basis",
+        "soft_opt_in_since",
+        "is_active",
+        "order",
+        "version",
+    )
     list_select_related = ("wording",)
     readonly_fields = ("versions",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The key and channel of a purpose already consented to never change.
-        return ("key", "channel", "versions") if obj is not None else ("versions",)
+        fixed = ("versions", "soft_opt_in_since")
+        return ("key", "channel", *fixed) if obj is not None else fixed
 
     @admin.display(description=_("version en vigueur"))
     def version(self, purpose: Purpose) -> int:
@@ -322,6 +341,10 @@ class PurposeAdmin(admin.ModelAdmin):
         if not change:
             obj.save()
         elif fields := [f for f in form.changed_data if f in ("legal_basis", "is_active", "order")]:
+            if "legal_basis" in fields:
+                # Soft opt-in covers purchases made from today, when the opt-out is offered.
+                obj.soft_opt_in_since = timezone.localdate() if obj.allows_soft_opt_in else None
+                fields.append("soft_opt_in_since")
             obj.save(update_fields=fields)
             audit_log(
                 action="consent.purpose.changed",

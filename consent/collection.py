@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from accounts.models import Client, ContactRequest
-from consent.models import ConsentRecord, Method, PurposeWording
+from consent.models import Channel, ConsentRecord, Method, PurposeWording
 from consent.services import Proof, consent_set
 from portal.audit import Actor, audit_log
 from portal.contacts import contact_digest
@@ -69,9 +69,8 @@ def contact_request_submit(
                 },
                 by=by,
             )
-        else:
-            # What a stranger types must not overwrite a known client's record.
-            accounts.client_update(client=client, data={"last_contact_at": timezone.now()}, by=by)
+        # A known address: its record is left as it is, since anybody can type an address
+        # (not even the date of last contact, which would extend its retention).
         request = ContactRequest.objects.create(client=client, kind=kind, message=message)
         audit_log(
             action="accounts.contact_request.received",
@@ -120,7 +119,10 @@ def confirmation_read(token: str) -> tuple[Client, list[PurposeWording]]:
     except (signing.BadSignature, KeyError, TypeError, Client.DoesNotExist):
         raise ConfirmationInvalid from None
     wordings = list(PurposeWording.objects.filter(pk__in=data["w"]).select_related("purpose"))
-    return client, [w for w in wordings if w.purpose.is_active]
+    # Only what the link proves: the email address.
+    return client, [
+        w for w in wordings if w.purpose.is_active and w.purpose.channel == Channel.EMAIL
+    ]
 
 
 def confirmation_accept(*, token: str, by: Actor, user_agent: str = "") -> list[ConsentRecord]:

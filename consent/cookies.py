@@ -56,6 +56,7 @@ CATEGORIES = [
         "text": _("Des publicités adaptées à vos centres d'intérêt, sur ce site et ailleurs."),
     },
 ]
+BUTTONS = [_("Tout accepter"), _("Tout refuser"), _("Personnaliser")]
 BANNER_TEXT = _(
     "Nous utilisons des cookies strictement nécessaires au fonctionnement du portail. Avec "
     "votre accord, nous pourrions en utiliser d'autres. Vous pouvez tout accepter, tout "
@@ -72,15 +73,18 @@ class CookieConsent:
     audience: bool
     advertising: bool
     chosen: bool  # False when only a GPC signal was recorded
+    language: str
 
     def allows(self, category: str) -> bool:
         return category == "necessary" or bool(getattr(self, category, False))
 
 
 def _snapshot() -> dict[str, Any]:
+    """Everything the banner shows, in the active language: the proof of what was asked."""
     return {
         "language": translation.get_language(),
         "text": str(BANNER_TEXT),
+        "buttons": [str(label) for label in BUTTONS],
         "categories": [{k: str(v) for k, v in c.items()} for c in CATEGORIES],
     }
 
@@ -116,6 +120,7 @@ def read(request: HttpRequest) -> CookieConsent | None:
             audience=bool(data["a"]),
             advertising=bool(data["p"]),
             chosen=bool(data["c"]),
+            language=str(data.get("l", "fr")),
         )
     except (signing.BadSignature, KeyError, TypeError):
         return None
@@ -143,16 +148,19 @@ def record(
             ip=truncate_ip(by.ip),
             user_agent=request.headers.get("User-Agent", "")[:300],
             user=by.user,
-            **{category: bool(choices.get(category)) for category in OPTIONAL},
+            functional=choices.get("functional"),
+            audience=choices.get("audience"),
+            advertising=bool(choices.get("advertising")),
         )
     value = signing.dumps(
         {
             "id": consent_id,
             "v": version.digest[:16],
-            "f": int(choice.functional),
-            "a": int(choice.audience),
+            "f": int(bool(choice.functional)),
+            "a": int(bool(choice.audience)),
             "p": int(choice.advertising),
             "c": int(chosen),
+            "l": translation.get_language(),
         },
         salt=_SALT,
         compress=True,
@@ -169,5 +177,10 @@ def record(
 
 
 def needs_banner(request: HttpRequest) -> bool:
+    """Ask when there is no valid choice, or the banner changed since it was made (compared
+    in the language it was made in, so that switching language does not ask again)."""
     consent = read(request)
-    return consent is None or not consent.chosen or consent.version != banner_version().digest[:16]
+    if consent is None or not consent.chosen:
+        return True
+    with translation.override(consent.language):
+        return consent.version != banner_version().digest[:16]

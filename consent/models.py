@@ -30,6 +30,14 @@ class Purpose(models.Model):
     legal_basis = models.CharField(
         _("base légale"), max_length=12, choices=LegalBasis.choices, default=LegalBasis.CONSENT
     )
+    # Soft opt-in covers purchases made since the business enabled it, when the free opt-out
+    # was offered at collection (CPCE L34-5 al. 4).
+    soft_opt_in_since = models.DateField(
+        _("soft opt-in depuis le"),
+        null=True,
+        blank=True,
+        help_text=_("Seuls les achats faits depuis cette date ouvrent le soft opt-in."),
+    )
     is_active = models.BooleanField(_("proposé aux clients"), default=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
     wording = models.ForeignKey(
@@ -169,12 +177,15 @@ class Suppression(models.Model):
 
     class Reason(models.TextChoices):
         OBJECTION = "objection", _("opposition à la prospection")
+        WITHDRAWAL = "withdrawal", _("retrait du consentement")
         WITHDRAWAL_ALL = "withdrawal_all", _("retrait de tous les consentements")
         SMS_STOP = "sms_stop", _("réponse STOP par SMS")
         COMPLAINT = "complaint", _("signalement comme indésirable")
 
     kind = models.CharField(_("type"), max_length=8, choices=Kind.choices)
     digest = models.CharField(max_length=64)
+    # The purpose opposed, or "" for every purpose reaching the contact this way.
+    scope = models.CharField(_("finalité"), max_length=40, blank=True)
     reason = models.CharField(_("motif"), max_length=20, choices=Reason.choices)
     created_at = models.DateTimeField(_("inscrit le"))
     expires_at = models.DateTimeField(_("conservé jusqu'au"))
@@ -185,7 +196,7 @@ class Suppression(models.Model):
         verbose_name_plural = _("liste d'opposition")
         constraints: ClassVar = [
             models.UniqueConstraint(
-                fields=["kind", "digest"],
+                fields=["kind", "digest", "scope"],
                 condition=models.Q(lifted_at__isnull=True),
                 name="suppression_active_unique",
             ),
@@ -219,8 +230,9 @@ class CookieChoice(models.Model):
 
     consent_id = models.UUIDField(_("identifiant du choix"), default=uuid.uuid4, db_index=True)
     banner = models.ForeignKey(CookieBannerVersion, on_delete=models.PROTECT)
-    functional = models.BooleanField(_("fonctionnels"))
-    audience = models.BooleanField(_("mesure d'audience"))
+    # None: not expressed (a Global Privacy Control signal speaks only of advertising).
+    functional = models.BooleanField(_("fonctionnels"), null=True)
+    audience = models.BooleanField(_("mesure d'audience"), null=True)
     advertising = models.BooleanField(_("publicité"))
     method = models.CharField(_("moyen"), max_length=24)
     at = models.DateTimeField(_("date"))

@@ -54,7 +54,7 @@ registry.register(
         provided_fields=("at", "purpose", "granted", "method"),
         labels={"purpose": _("finalité"), "wording": _("texte présenté")},
         related=("purpose__wording",),
-        events={"collection": "at"},
+        # Kept as proof as long as the client's record; no date-based purge.
         ordering=("-at", "-id"),
     )
 )
@@ -70,7 +70,7 @@ registry.register(
         fields=("purpose", "granted", "updated_at"),
         labels={"purpose": _("finalité"), "granted": _("accordé"), "updated_at": _("depuis le")},
         related=("purpose__wording",),
-        events={"last_contact": "updated_at"},
+        # Deleting a refusal by date would let soft opt-in apply again: no date-based purge.
     )
 )
 

@@ -21,6 +21,7 @@ from consent.models import (
     PurposeWording,
     Suppression,
 )
+from consent.selectors import channel_kinds
 from portal.audit import Actor, audit_log
 from portal.contacts import contact_digest
 from portal.dates import add_months
@@ -104,9 +105,21 @@ def consent_set(
             payload={"purpose": purpose.key, "method": proof.method},
         )
         if granted and proof.method in ACTIVE_METHODS:
-            _lift_for_new_consent(client, purpose, by)
-        elif not granted and _withdrew_every_purpose(client):
-            suppression_add_client(client=client, reason=Suppression.Reason.WITHDRAWAL_ALL, by=by)
+            _lift_for_new_consent(client, purpose, proof.method, by)
+        elif not granted:
+            # Every withdrawal is an opposition to this purpose: listed 3 years, so that the
+            # same contact imported again is not solicited for it.
+            suppression_add_client(
+                client=client,
+                reason=Suppression.Reason.WITHDRAWAL,
+                by=by,
+                kinds=channel_kinds(purpose),
+                scope=purpose.key,
+            )
+            if _withdrew_every_purpose(client):
+                suppression_add_client(
+                    client=client, reason=Suppression.Reason.WITHDRAWAL_ALL, by=by
+                )
     return record
 
 
@@ -116,28 +129,37 @@ def _withdrew_every_purpose(client: Client) -> bool:
     return withdrawn.count() == active.count()
 
 
-def _lift_for_new_consent(client: Client, purpose: Purpose, by: Actor) -> None:
-    kinds = {
-        Channel.EMAIL: [(Suppression.Kind.EMAIL, client.email_digest)],
-        Channel.SMS: [(Suppression.Kind.PHONE, client.phone_digest)],
-        Channel.NONE: [],
-    }[Channel(purpose.channel)]
-    for kind, digest in kinds:
-        if digest:
-            lifted = Suppression.objects.filter(
-                kind=kind, digest=digest, lifted_at__isnull=True
-            ).update(lifted_at=timezone.now())
-            if lifted:
-                audit_log(
-                    action="consent.suppression.lifted",
-                    by=by,
-                    client=client,
-                    payload={"kind": kind, "purpose": purpose.key},
-                )
+def _lift_for_new_consent(client: Client, purpose: Purpose, method: str, by: Actor) -> None:
+    """A new, active consent ends the client's opposition to this purpose on its channel.
+    A public form proves only the email address, so it never lifts a phone's listing."""
+    digests: dict[str, str] = {
+        Suppression.Kind.EMAIL: client.email_digest,
+        Suppression.Kind.PHONE: client.phone_digest,
+    }
+    kinds = [
+        kind
+        for kind in channel_kinds(purpose)
+        if digests[kind] and not (method == Method.FORM and kind == Suppression.Kind.PHONE)
+    ]
+    for kind in kinds:
+        lifted = Suppression.objects.filter(
+            kind=kind,
+            digest=digests[kind],
+            scope__in=("", purpose.key),
+            lifted_at__isnull=True,
+        ).update(lifted_at=timezone.now())
+        if lifted:
+            audit_log(
+                action="consent.suppression.lifted",
+                by=by,
+                client=client,
+                payload={"kind": kind, "purpose": purpose.key},
+            )
 
 
-def suppression_add(*, kind: str, digest: str, reason: str) -> Suppression | None:
-    """List a digest, or extend its listing: it stays 3 years after the latest opposition."""
+def suppression_add(*, kind: str, digest: str, reason: str, scope: str = "") -> Suppression | None:
+    """List a digest for one purpose (or every purpose, scope ""), or extend its listing:
+    it stays 3 years after the latest opposition."""
     if not digest:
         return None
     now = timezone.now()
@@ -145,30 +167,47 @@ def suppression_add(*, kind: str, digest: str, reason: str) -> Suppression | Non
     with transaction.atomic():
         entry = (
             Suppression.objects.select_for_update()
-            .filter(kind=kind, digest=digest, lifted_at__isnull=True)
+            .filter(kind=kind, digest=digest, scope=scope, lifted_at__isnull=True)
             .first()
         )
         if entry is None:
             return Suppression.objects.create(
-                kind=kind, digest=digest, reason=reason, created_at=now, expires_at=expires
+                kind=kind,
+                digest=digest,
+                scope=scope,
+                reason=reason,
+                created_at=now,
+                expires_at=expires,
             )
         entry.expires_at = max(entry.expires_at, expires)
         entry.save(update_fields=["expires_at"])
         return entry
 
 
-def suppression_add_client(*, client: Client, reason: str, by: Actor) -> int:
-    """Put the client's email address and phone number on the suppression list."""
+def suppression_add_client(
+    *,
+    client: Client,
+    reason: str,
+    by: Actor,
+    kinds: list[str] | None = None,
+    scope: str = "",
+) -> int:
+    """Put the client's email address and phone number (or only `kinds`) on the suppression
+    list, for one purpose or, with scope "", for all."""
+    digests: dict[str, str] = {
+        Suppression.Kind.EMAIL: client.email_digest,
+        Suppression.Kind.PHONE: client.phone_digest,
+    }
     listed = 0
-    for kind, digest in (
-        (Suppression.Kind.EMAIL, client.email_digest),
-        (Suppression.Kind.PHONE, client.phone_digest),
-    ):
-        if suppression_add(kind=kind, digest=digest, reason=reason) is not None:
+    for kind in kinds if kinds is not None else list(digests):
+        if suppression_add(kind=kind, digest=digests[kind], reason=reason, scope=scope):
             listed += 1
     if listed:
         audit_log(
-            action="consent.suppression.added", by=by, client=client, payload={"reason": reason}
+            action="consent.suppression.added",
+            by=by,
+            client=client,
+            payload={"reason": reason, "purpose": scope or "all"},
         )
     return listed
 

@@ -19,7 +19,7 @@ from accounts.models import Client
 from consent import collection, cookies, selectors, services
 from consent.exceptions import ConsentError
 from consent.forms import ContactForm
-from consent.models import ConsentState, Method, Purpose
+from consent.models import Channel, ConsentState, Method, Purpose, PurposeWording
 from consent.tokens import read_token
 from portal import ratelimit
 from portal.audit import Actor
@@ -39,6 +39,10 @@ def choice_set(request: ClientRequest, key: str) -> HttpResponse:
     if value not in ("0", "1"):
         return HttpResponseBadRequest(_("Choix manquant."))
     granted = value == "1"
+    # The text the page showed; a rewording since then must not be recorded as seen.
+    shown = PurposeWording.objects.filter(
+        pk=request.POST.get("wording") or 0, purpose=purpose
+    ).first()
     try:
         record = services.consent_set(
             client=request.client,
@@ -48,6 +52,7 @@ def choice_set(request: ClientRequest, key: str) -> HttpResponse:
                 method=Method.PORTAL, user_agent=request.headers.get("User-Agent", "")
             ),
             by=Actor.from_request(request),
+            wording=shown,
         )
     except ConsentError as error:
         if _wants_json(request):
@@ -75,8 +80,12 @@ def history(request: ClientRequest) -> HttpResponse:
     return render(request, "consent/history.html", {"page": page})
 
 
-def _masked(email: str) -> str:
-    name, _at, domain = email.partition("@")
+def _masked_contact(client: Client, purpose: Purpose) -> str:
+    """How this purpose reaches the client, masked: enough to recognise, not to learn."""
+    if purpose.channel == Channel.SMS:
+        digits = str(client.phone)
+        return f"•• •• •• {digits[-4:-2]} {digits[-2:]}" if len(digits) > 4 else ""
+    name, _at, domain = client.email.partition("@")
     return f"{name[:1]}•••@{domain}" if domain else ""
 
 
@@ -92,7 +101,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         purpose = Purpose.objects.select_related("wording").filter(pk=parsed[1]).first()
     if client is None or purpose is None:
         return render(request, "consent/unsubscribe_invalid.html", status=404)
-    context = {"purpose": purpose, "masked_email": _masked(client.email)}
+    context = {"purpose": purpose, "contact": _masked_contact(client, purpose)}
     if request.method == "GET":
         return render(request, "consent/unsubscribe.html", context)
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
@@ -117,7 +126,11 @@ CONTACT_LIMIT = 5  # requests per address and hour
 @never_cache
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
-    purposes = list(Purpose.objects.filter(is_active=True).select_related("wording"))
+    # The confirmation link proves the email address only: SMS marketing and sharing (which
+    # would rest on a phone number nobody proved) are chosen in the client area instead.
+    purposes = list(
+        Purpose.objects.filter(is_active=True, channel=Channel.EMAIL).select_related("wording")
+    )
     form = ContactForm(request.POST or None, purposes=purposes)
     if request.method == "POST":
         if not ratelimit.allow(request, action="contact", limit=CONTACT_LIMIT, seconds=3600):

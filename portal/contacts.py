@@ -24,6 +24,12 @@ def _key() -> bytes:
     return bytes.fromhex(row.key)
 
 
+def derived_key(label: str) -> bytes:
+    """A key for one use (unsubscribe tokens...), derived from the database secret, so that
+    what it signs stays valid through SECRET_KEY rotations."""
+    return hmac.new(_key(), f"portal:{label}".encode(), hashlib.sha256).digest()
+
+
 def normalise(kind: ContactKind, value: str) -> str:
     value = (value or "").strip()
     if kind == "email":

@@ -29,6 +29,8 @@ def _required(name: str) -> str:
 
 
 DEBUG = env.bool("DEBUG", default=True)
+# The public address of the portal, used in links sent by email and SMS.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 if DEBUG:
     SECRET_KEY = env.str(
@@ -57,6 +59,9 @@ else:
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEY must be a Fernet key (see .env.example)."
         ) from None
+    if not PORTAL_BASE_URL.startswith("https://"):
+        # Links in emails (unsubscribe, RFC 8058) must be HTTPS.
+        raise ImproperlyConfigured("PORTAL_BASE_URL must be an https:// address when DEBUG=0.")
     # Login throttling, on which the CNIL's 50-bit password rule rests, must be shared by
     # every web process, and tasks must reach a worker: production needs Redis.
     _required("REDIS_URL")
@@ -67,8 +72,6 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 ALLAUTH_TRUSTED_PROXY_COUNT = 1 if BEHIND_TLS_PROXY else 0
 
-# The public address of the portal, used in links sent by email and SMS.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     # Declarations of personal data are collected in this order (portal/personal_data.py).

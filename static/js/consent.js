@@ -3,8 +3,14 @@
 (function () {
   "use strict";
   var live = document.getElementById("choix-annonce");
+
+  function announce(text) {
+    if (live) { live.textContent = text; }
+  }
+
   document.querySelectorAll("form[data-switch]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
+      if (!window.fetch) { return; } // the plain form post does the job
       event.preventDefault();
       var button = form.querySelector("[role=switch]");
       var input = form.querySelector("input[name=granted]");
@@ -19,22 +25,21 @@
       })
         .then(function (response) {
           return response.json().then(function (data) {
-            if (!response.ok) { throw new Error(data.error || response.statusText); }
-            return data;
+            if (!response.ok) {
+              announce(data.error || response.statusText);
+              return;
+            }
+            var state = button.querySelector(".switch-state");
+            button.setAttribute("aria-checked", data.granted ? "true" : "false");
+            state.textContent = data.granted ? state.dataset.on : state.dataset.off;
+            input.value = data.granted ? "0" : "1";
+            var status = document.getElementById(button.dataset.status);
+            if (status) { status.textContent = data.status; }
+            announce(data.message);
           });
         })
-        .then(function (data) {
-          var state = button.querySelector(".switch-state");
-          button.setAttribute("aria-checked", data.granted ? "true" : "false");
-          state.textContent = data.granted ? state.dataset.on : state.dataset.off;
-          input.value = data.granted ? "0" : "1";
-          var status = document.getElementById(button.getAttribute("aria-describedby"));
-          if (status) { status.textContent = data.status; }
-          if (live) { live.textContent = data.message; }
-        })
         .catch(function () {
-          // Fall back to the plain form post, which shows the error on the page.
-          form.submit();
+          announce(form.dataset.errorMessage);
         })
         .finally(function () {
           button.removeAttribute("aria-busy");

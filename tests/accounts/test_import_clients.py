@@ -37,13 +37,22 @@ def test_import_creates_prospects_through_the_service(tmp_path, capsys) -> None:
 
 
 def test_a_listed_contact_is_imported_with_marketing_off(tmp_path, alice, carol, capsys) -> None:
+    import datetime as dt
+
+    from consent.models import Purpose
+
+    Purpose.objects.filter(key="marketing_email").update(
+        legal_basis="soft_opt_in", soft_opt_in_since=dt.date(2020, 1, 1)
+    )
     suppression_add_client(client=alice, reason=Suppression.Reason.OBJECTION, by=Actor(user=carol))
-    Client.objects.filter(pk=alice.pk).update(last_purchase_on="2026-01-01")
     path = _csv(tmp_path, "nom,email,statut\nMartin,Alice@Client.test,client\n")
     call_command("import_clients", str(path))
     imported = Client.objects.exclude(pk=alice.pk).get()
+    Client.objects.filter(pk=imported.pk).update(last_purchase_on=dt.date.today())  # a recent buyer
     assert not may_contact(imported, "marketing_email")
     assert "1 sur la liste d'opposition" in capsys.readouterr().out
+    Suppression.objects.update(lifted_at=dt.datetime.now(dt.UTC))  # without it: contactable
+    assert may_contact(imported, "marketing_email")
 
 
 def test_a_bad_row_imports_nothing_and_says_where(tmp_path) -> None:

@@ -174,3 +174,17 @@ def test_staff_can_still_edit_a_client_who_has_made_choices(dana_http, alice) ->
     assert response.status_code == 302, response.content.decode()[:2000]
     state.refresh_from_db()
     assert state.granted is True
+
+
+def test_the_csv_export_neutralises_spreadsheet_formulas(dana_http, alice) -> None:
+    choose(
+        alice,
+        Purpose.objects.get(key="marketing_email"),
+        True,
+        user_agent='=HYPERLINK("http://evil.test")',
+    )
+    text = b"".join(dana_http.get("/admin/consent/consentrecord/export/").streaming_content).decode(
+        "utf-8-sig"
+    )
+    row = next(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert row["navigateur"] == '\'=HYPERLINK("http://evil.test")'

@@ -32,10 +32,13 @@ def _confirmation_path() -> str:
     return match.group(1)
 
 
-def test_the_form_shows_every_purpose_unticked_with_the_notice(client) -> None:
-    page = client.get("/contact/").content.decode()
-    for purpose in Purpose.objects.filter(is_active=True).select_related("wording"):
-        assert html.unescape(purpose.wording.label) in html.unescape(page)
+def test_the_form_shows_the_email_purposes_unticked_with_the_notice(client) -> None:
+    page = html.unescape(client.get("/contact/").content.decode())
+    assert "Offres et nouveautés par e-mail" in page
+    assert "Lettre d'information" in page
+    # The confirmation link proves an email address, never a phone number.
+    assert "Offres et nouveautés par SMS" not in page
+    assert "Transmission à nos partenaires" not in page
     assert "checked" not in page
     assert "/confidentialite/" in page
     assert "saisir la CNIL" in page
@@ -119,27 +122,49 @@ def test_a_known_address_is_attached_to_its_client_and_its_record_kept(
                 **FORM,
                 "email": "ALICE@client.test",
                 "last_name": "Usurpateur",
-                "purpose_partners": "on",
+                "purpose_newsletter": "on",
             },
         )
     alice.refresh_from_db()
     assert alice.last_name == "Martin"
-    assert alice.last_contact_at is not None
+    assert alice.last_contact_at is None  # an unproven request does not extend retention
     assert ContactRequest.objects.get().client == alice
     assert not ConsentState.objects.filter(client=alice).exists()
     assert mail.outbox[0].to == ["alice@client.test"]  # only the address's owner can confirm
 
 
-def test_a_listed_contact_starts_with_marketing_off(
+def test_a_listed_phone_stays_listed_whatever_the_form_says(
     client, alice, carol, django_capture_on_commit_callbacks
 ) -> None:
+    """Somebody types another person's phone number with their own email address."""
+    import datetime as dt
+
     suppression_add_client(client=alice, reason=Suppression.Reason.OBJECTION, by=Actor(user=carol))
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/contact/", {**FORM, "email": "autre@client.test", "phone": "06 12 34 56 78"})
+        client.post(
+            "/contact/",
+            {
+                **FORM,
+                "email": "autre@client.test",
+                "phone": "06 12 34 56 78",
+                "purpose_marketing_email": "on",
+                "purpose_marketing_sms": "on",
+            },
+        )
+    client.post(_confirmation_path())
     prospect = Client.objects.get(email="autre@client.test")
-    prospect.last_purchase_on = prospect.collected_at.date()
-    Purpose.objects.filter(key="marketing_sms").update(legal_basis="soft_opt_in")
+    # Even as a recent buyer under soft opt-in, the listed phone gets no SMS.
+    Client.objects.filter(pk=prospect.pk).update(last_purchase_on=dt.date.today())
+    Purpose.objects.filter(key="marketing_sms").update(
+        legal_basis="soft_opt_in", soft_opt_in_since=dt.date(2020, 1, 1)
+    )
     assert not may_contact(prospect, "marketing_sms")
+    assert not ConsentRecord.objects.filter(client=prospect, purpose__key="marketing_sms").exists()
+    assert Suppression.objects.filter(kind="phone", lifted_at__isnull=True).exists()
+    assert may_contact(prospect, "marketing_email")
+    # Without the listing, the same recent purchase would open soft opt-in: the test can fail.
+    Suppression.objects.filter(kind="phone").update(lifted_at="2026-01-01T00:00:00Z")
+    assert may_contact(prospect, "marketing_sms")
 
 
 def test_errors_are_in_french_and_the_message_is_kept(client) -> None:

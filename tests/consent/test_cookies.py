@@ -50,7 +50,13 @@ def test_refusing_takes_one_click_and_is_recorded_with_the_banner_version(client
         "refuse_all",
     )
     assert choice.banner == CookieBannerVersion.objects.get()
-    assert "Tout refuser" in choice.banner.snapshot["text"] or choice.banner.snapshot["categories"]
+    assert choice.banner.snapshot["buttons"] == ["Tout accepter", "Tout refuser", "Personnaliser"]
+    assert [c["key"] for c in choice.banner.snapshot["categories"]] == [
+        "necessary",
+        "functional",
+        "audience",
+        "advertising",
+    ]
     assert 'class="cookie-banner"' not in client.get("/contact/").content.decode()
 
 
@@ -97,7 +103,13 @@ def test_a_forged_cookie_counts_as_no_choice(client) -> None:
 def test_gpc_without_a_choice_is_a_recorded_refusal_of_advertising(client) -> None:
     response = client.get("/contact/", HTTP_SEC_GPC="1")
     choice = CookieChoice.objects.get()
-    assert (choice.method, choice.advertising) == ("gpc", False)
+    # GPC speaks of advertising only: the rest is not expressed.
+    assert (choice.method, choice.advertising, choice.functional, choice.audience) == (
+        "gpc",
+        False,
+        None,
+        None,
+    )
     assert COOKIE_NAME in response.cookies
     page = client.get("/contact/", HTTP_SEC_GPC="1").content.decode()
     assert "Global Privacy Control" in page  # the banner still asks about the rest
@@ -116,3 +128,27 @@ def test_a_logged_in_clients_choices_are_in_their_data(alice_http, alice) -> Non
 def test_an_outside_next_is_not_followed(client) -> None:
     response = client.post("/cookies/", {"action": "refuse_all", "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_a_browser_that_keeps_no_cookie_is_recorded_once_an_hour(client) -> None:
+    from django.test import Client as HttpClient
+
+    for _ in range(3):
+        HttpClient().get("/contact/", HTTP_SEC_GPC="1")
+    assert CookieChoice.objects.filter(method="gpc").count() == 1
+
+
+def test_switching_language_does_not_ask_again(client) -> None:
+    client.post("/cookies/", {"action": "refuse_all"})
+    page = client.get("/contact/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="cookie-banner"' not in page
+    client.cookies["django_language"] = "en"
+    assert 'class="cookie-banner"' not in client.get("/contact/").content.decode()
+
+
+def test_a_changed_banner_asks_again(client, monkeypatch) -> None:
+    from consent import cookies
+
+    client.post("/cookies/", {"action": "refuse_all"})
+    monkeypatch.setattr(cookies, "BANNER_TEXT", "Un nouveau texte de bandeau")
+    assert 'class="cookie-banner"' in client.get("/contact/").content.decode()

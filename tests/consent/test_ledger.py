@@ -44,7 +44,11 @@ def test_a_record_holds_the_proof_and_the_state_follows(alice, email_purpose) ->
     actions = list(
         AuditEvent.objects.filter(client=alice).order_by("id").values_list("action", flat=True)
     )
-    assert actions[-2:] == ["consent.choice.granted", "consent.choice.withdrawn"]
+    assert actions[-3:] == [
+        "consent.choice.granted",
+        "consent.choice.withdrawn",
+        "consent.suppression.added",
+    ]
 
 
 def test_ipv6_is_truncated_to_48_bits(alice, email_purpose) -> None:

@@ -80,3 +80,36 @@ def test_page_queries_do_not_grow_with_the_history(alice_http, alice) -> None:
     with CaptureQueriesContext(connection) as many:
         alice_http.get(PAGE)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_switch_records_the_text_the_page_showed(alice_http, alice, dana) -> None:
+    from consent.services import purpose_set_wording
+    from portal.audit import Actor
+
+    purpose = Purpose.objects.get(key="marketing_email")
+    shown = purpose.wording
+    purpose_set_wording(
+        purpose=purpose, label="Texte changé entre-temps", explanation="", by=Actor(user=dana)
+    )
+    alice_http.post(SWITCH, {"granted": "1", "wording": shown.pk})
+    assert ConsentRecord.objects.get().wording == shown
+
+
+def test_every_described_by_points_to_an_element(alice_http, client) -> None:
+    import re
+
+    for http, url in ((alice_http, PAGE), (client, "/contact/")):
+        page = http.get(url).content.decode()
+        ids = set(re.findall(r'\bid="([^"]+)"', page))
+        for described in re.findall(r'aria-describedby="([^"]+)"', page):
+            assert set(described.split()) <= ids, (url, described)
+
+
+def test_a_purpose_no_longer_offered_cannot_be_switched_on(alice_http) -> None:
+    Purpose.objects.filter(key="newsletter").update(is_active=False)
+    response = alice_http.post(
+        "/espace-client/donnees-personnelles/choix/newsletter/",
+        {"granted": "1"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 404

@@ -37,11 +37,17 @@ def test_a_forged_token_is_refused(client, alice, bob, email_purpose) -> None:
     assert not ConsentRecord.objects.exists()
 
 
-def test_an_old_email_still_works_after_a_key_rotation(settings, alice, email_purpose) -> None:
+def test_an_old_email_still_works_after_any_key_rotation(settings, alice, email_purpose) -> None:
     token = make_token(client_id=alice.pk, purpose_id=email_purpose.pk)
-    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789-abcdefghijklmnop"
+    settings.SECRET_KEY_FALLBACKS = []  # the old key is gone for good
     assert read_token(token) == (alice.pk, email_purpose.pk)
+
+
+def test_the_sms_unsubscribe_page_names_the_phone_not_an_email(client, alice, sms_purpose) -> None:
+    page = client.get(_path(unsubscribe_url(alice, sms_purpose))).content.decode()
+    assert "•• •• •• 56 78" in page
+    assert "client.test" not in page
 
 
 def test_get_shows_a_confirmation_and_changes_nothing(client, alice, email_purpose) -> None:

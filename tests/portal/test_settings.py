@@ -20,6 +20,7 @@ CONFIGURED = {
     "ALLOWED_HOSTS",
     "FIELD_ENCRYPTION_KEY",
     "REDIS_URL",
+    "PORTAL_BASE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
@@ -42,6 +43,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "espace-client.example.fr",
     "FIELD_ENCRYPTION_KEY": "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE=",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "PORTAL_BASE_URL": "https://espace-client.example.fr",
 }
 
 
@@ -59,6 +61,12 @@ def test_production_refuses_a_key_that_is_not_a_fernet_key() -> None:
     result = manage("check", **{**PRODUCTION, "FIELD_ENCRYPTION_KEY": "x"})
     assert result.returncode != 0
     assert "must be a Fernet key" in result.stderr
+
+
+def test_production_needs_an_https_address_for_emailed_links() -> None:
+    result = manage("check", **{**PRODUCTION, "PORTAL_BASE_URL": "http://espace-client.example.fr"})
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL must be an https://" in result.stderr
 
 
 def test_production_refuses_a_weak_secret_key() -> None:
