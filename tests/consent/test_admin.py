@@ -188,3 +188,24 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(dana_http, alice) -> No
     )
     row = next(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert row["navigateur"] == '\'=HYPERLINK("http://evil.test")'
+
+
+def test_staff_record_a_withdrawal_received_by_letter_and_sending_stops(dana_http, alice) -> None:
+    from consent.selectors import may_contact
+
+    purpose = Purpose.objects.get(key="marketing_email")
+    choose(alice, purpose, True)
+    assert may_contact(alice, purpose)
+    response = dana_http.post(
+        f"/admin/accounts/client/{alice.pk}/consentement/",
+        {
+            "purpose": purpose.pk,
+            "granted": "0",
+            "method": "staff_letter",
+            "note": "Courrier reçu le 18/11 : ne souhaite plus d'offres par e-mail",
+        },
+    )
+    assert response.status_code == 302
+    assert not may_contact(alice, purpose)
+    record = ConsentRecord.objects.filter(client=alice).latest("id")
+    assert (record.granted, record.method) == (False, "staff_letter")
