@@ -2,13 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from portal.exceptions import PortalError
 
-class AccountsError(Exception):
-    default_message = _("L'opération n'a pas pu aboutir.")
 
-    def __init__(self, message: object = None) -> None:
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
+class AccountsError(PortalError):
+    pass
 
 
 class InvitationError(AccountsError):

@@ -17,14 +17,19 @@ PHONE_ERROR = _(
 )
 
 
-class ClientContactForm(forms.ModelForm):
-    phone = PhoneNumberField(
+def phone_field() -> PhoneNumberField:
+    """A phone number as people write it in France, checked, with a French error."""
+    return PhoneNumberField(
         label=_("Téléphone"),
         required=False,
         region="FR",
         error_messages={"invalid": PHONE_ERROR},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+
+
+class ClientContactForm(forms.ModelForm):
+    phone = phone_field()
 
     class Meta:
         model = Client

@@ -2,13 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from portal.exceptions import PortalError
 
-class ConsentError(Exception):
+
+class ConsentError(PortalError):
     default_message = _("Ce choix n'a pas pu être enregistré.")
-
-    def __init__(self, message: object = None) -> None:
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
 
 
 class NoteRequired(ConsentError):

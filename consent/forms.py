@@ -4,9 +4,8 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.formfields import PhoneNumberField
 
-from accounts.forms import PHONE_ERROR
+from accounts.forms import phone_field
 from accounts.models import Client, ContactRequest
 from consent.models import STAFF_METHODS, Purpose, PurposeWording
 
@@ -103,13 +102,7 @@ class ContactForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    phone = PhoneNumberField(
-        label=_("Téléphone"),
-        required=False,
-        region="FR",
-        error_messages={"invalid": PHONE_ERROR},
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
+    phone = phone_field()
     postal_code = forms.CharField(
         label=_("Code postal"),
         max_length=10,

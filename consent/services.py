@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Client
@@ -25,6 +25,7 @@ from consent.selectors import channel_kinds
 from portal.audit import Actor, audit_log
 from portal.contacts import contact_digest
 from portal.dates import add_months
+from portal.db import allow_in_transaction
 
 SUPPRESSION_MONTHS = 36  # CNIL: opposition records kept at least 3 years
 # Ways a person gives a new, active consent, which lifts an earlier opposition on that channel.
@@ -239,20 +240,12 @@ def consent_scrub_client(*, client: Client) -> int:
     """Erasure: the ledger keeps what was chosen, when, how and under which wording (the
     proof owed), and loses the address, browser, references and notes."""
     with transaction.atomic():
-        _allow_scrub(True)
+        allow_in_transaction("portal.consent_scrub", True)
         touched = ConsentRecord.objects.filter(client=client, scrubbed_at__isnull=True).update(
             ip=None, user_agent="", proof="", note="", scrubbed_at=timezone.now()
         )
-        _allow_scrub(False)
+        allow_in_transaction("portal.consent_scrub", False)
     return touched
-
-
-def _allow_scrub(allowed: bool) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('portal.consent_scrub', %s, true)", ["on" if allowed else "off"]
-            )
 
 
 def purpose_set_wording(*, purpose: Purpose, label: str, explanation: str, by: Actor) -> Purpose:

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from portal.db import allow_in_transaction
 from portal.models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
@@ -196,14 +197,14 @@ def audit_scrub_client(*, client: Client) -> int:
         "subject_nonce": "",
     }
     with transaction.atomic():
-        _allow_scrub(True)
+        allow_in_transaction("portal.audit_scrub", True)
         touched = 0
         if client.user_id:
             touched += AuditEvent.objects.filter(
                 actor_id=client.user_id, actor_kind=AuditEvent.ActorKind.CLIENT
             ).update(actor=None, ip=None, scrubbed_at=now, **subject_blank)
         touched += AuditEvent.objects.filter(client=client).update(scrubbed_at=now, **subject_blank)
-        _allow_scrub(False)
+        allow_in_transaction("portal.audit_scrub", False)
     return touched
 
 
@@ -214,14 +215,6 @@ def _locked_head() -> AuditChainHead:
         AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
-
-
-def _allow_scrub(allowed: bool) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('portal.audit_scrub', %s, true)", ["on" if allowed else "off"]
-            )
 
 
 @dataclass(frozen=True)

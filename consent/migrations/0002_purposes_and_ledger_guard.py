@@ -4,6 +4,8 @@ consent ledger append-only: the only UPDATE it lets through is an erasure's, whi
 
 from django.db import migrations
 
+from portal.db import run_on_postgresql
+
 GUARD = """
 CREATE OR REPLACE FUNCTION consent_consentrecord_guard() RETURNS trigger AS $$
 BEGIN
@@ -46,20 +48,10 @@ def create_purposes(apps, schema_editor):
     )
 
 
-def guard(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(GUARD, params=None)
-
-
-def unguard(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNGUARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("consent", "0001_initial")]
 
     operations = [
         migrations.RunPython(create_purposes, migrations.RunPython.noop),
-        migrations.RunPython(guard, unguard),
+        run_on_postgresql(GUARD, UNGUARD),
     ]

@@ -9,6 +9,8 @@ the database owner (test databases are emptied with it).
 
 from django.db import migrations
 
+from portal.db import run_on_postgresql
+
 GUARD = """
 CREATE OR REPLACE FUNCTION portal_auditevent_guard() RETURNS trigger AS $$
 BEGIN
@@ -54,20 +56,10 @@ def create_head(apps, schema_editor):
     AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": "0" * 64, "count": 0})
 
 
-def guard(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(GUARD, params=None)
-
-
-def unguard(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNGUARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("portal", "0001_initial")]
 
     operations = [
         migrations.RunPython(create_head, migrations.RunPython.noop),
-        migrations.RunPython(guard, unguard),
+        run_on_postgresql(GUARD, UNGUARD),
     ]
