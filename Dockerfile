@@ -1,11 +1,8 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY pyproject.toml requirements.lock README.md ./
-COPY portal ./portal
-COPY accounts ./accounts
-RUN pip install --no-cache-dir -c requirements.lock .
 COPY . .
+RUN pip install --no-cache-dir -c requirements.lock .
 RUN DEBUG=0 ALLOWED_HOSTS=build REDIS_URL=redis://build PORTAL_BASE_URL=https://build \
     FIELD_ENCRYPTION_KEY=ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE= \
     SECRET_KEY=collectstatic-at-build-time-only-this-is-not-the-runtime-secret \

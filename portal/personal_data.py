@@ -139,14 +139,23 @@ class PersonalData:
 
     # Reading.
 
-    def export(self, client: Client, *, provided_only: bool = False) -> list[dict[str, Any]]:
-        """Rows for the access (or, with provided_only, the portability) archive."""
-        names = self.provided_fields if provided_only else self.fields
+    def export_fields(self, *, provided_only: bool = False) -> Sequence[str]:
+        return self.provided_fields if provided_only else self.fields
+
+    def export_iter(
+        self, client: Client, *, provided_only: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Rows for the access (or, with provided_only, the portability) archive, read in
+        chunks so that memory does not grow with the data."""
+        names = self.export_fields(provided_only=provided_only)
+        if not names:
+            return
         rows = self.for_client(client).order_by(*self.ordering).values_list(*names)
-        return [
-            {name: _json_value(value) for name, value in zip(names, values, strict=True)}
-            for values in rows.iterator(chunk_size=1000)
-        ]
+        for values in rows.iterator(chunk_size=1000):
+            yield {name: _json_value(value) for name, value in zip(names, values, strict=True)}
+
+    def export(self, client: Client, *, provided_only: bool = False) -> list[dict[str, Any]]:
+        return list(self.export_iter(client, provided_only=provided_only))
 
     def view_for(self, client: Client, *, limit: int = 20) -> ClientView:
         """The latest rows, labelled and formatted, for "Vos données personnelles"."""

@@ -3,6 +3,7 @@ models that hold none."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
@@ -50,12 +51,13 @@ class AuditTrailData(PersonalData):
             return "—"
         return super().display(obj, name)
 
-    def export(self, client: Client, *, provided_only: bool = False) -> list[dict[str, Any]]:
-        rows = super().export(client, provided_only=provided_only)
-        for row in rows:
+    def export_iter(
+        self, client: Client, *, provided_only: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        for row in super().export_iter(client, provided_only=provided_only):
             if row.get("actor_kind") != AuditEvent.ActorKind.CLIENT:
                 row["ip"] = None
-        return rows
+            yield row
 
 
 registry.register(

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     # Declarations of personal data are collected in this order (portal/personal_data.py).
     "accounts",
     "consent",
+    "dsar",
+    "retention",
     "portal",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.personal_data import Activity, Category, PersonalData, registry
+from retention.models import LegalHold
+
+registry.register(
+    PersonalData(
+        key="retention.legal_holds",
+        label=_("Gels juridiques de vos données"),
+        description=_("Ce qui nous oblige à conserver certaines données (litige, impayé…)."),
+        activity=Activity.COMPLIANCE,
+        categories=(Category.COMMERCIAL,),
+        model=LegalHold,
+        client_path="client",
+        fields=("reason", "legal_reference", "starts_on", "ends_on"),
+        erase_mode="keep",
+        legal_obligation=_(
+            "Constatation, exercice ou défense de droits en justice (RGPD art. 17.3.e)"
+        ),
+    )
+)
