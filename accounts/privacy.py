@@ -23,8 +23,25 @@ CONTACT_FIELDS = (
     "language",
 )
 
+
+class ClientProfileData(PersonalData):
+    """Erasure keeps the name only when invoices must be kept: an invoice names its client
+    (Code de commerce L123-22); everything else goes."""
+
+    def erase(self, client: Client) -> int:
+        keeps_name = Document.objects.filter(
+            client=client, kind__in=Document.ACCOUNTING_KINDS
+        ).exists()
+        values = dict(self.anonymised)
+        if keeps_name:
+            values.pop("first_name", None)
+            values.pop("last_name", None)
+            values.pop("civility", None)
+        return self.for_client(client).update(**values)
+
+
 registry.register(
-    PersonalData(
+    ClientProfileData(
         key="accounts.client_profile",
         label=_("Votre fiche client"),
         description=_("Votre identité, vos coordonnées et l'historique de notre relation."),

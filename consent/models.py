@@ -181,6 +181,7 @@ class Suppression(models.Model):
         WITHDRAWAL_ALL = "withdrawal_all", _("retrait de tous les consentements")
         SMS_STOP = "sms_stop", _("réponse STOP par SMS")
         COMPLAINT = "complaint", _("signalement comme indésirable")
+        ERASURE = "erasure", _("effacement des données")
 
     kind = models.CharField(_("type"), max_length=8, choices=Kind.choices)
     digest = models.CharField(max_length=64)

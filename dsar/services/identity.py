@@ -116,7 +116,7 @@ def identity_documents_delete(*, request: DataRequest) -> int:
     for document in documents:
         document.delete()
     if names:
-        storage = IdentityDocument._meta.get_field("file").storage  # type: ignore[union-attr]
+        storage = IdentityDocument._meta.get_field("file").storage
 
         def delete_files() -> None:
             for name in names:

@@ -1,0 +1,127 @@
+"""Personal data held by the request app: the requests and their timelines (kept as proof
+that each request was handled), identity documents, archives, post-mortem directives."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from dsar.models import (
+    AccessArchive,
+    DataRequest,
+    IdentityDocument,
+    PostMortemDirective,
+    RequestEvent,
+)
+from portal.audit import register_action_labels
+from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
+
+PROOF = _("Preuve du traitement de vos demandes (RGPD art. 5.2 et 12) : 5 ans")
+
+register_action_labels(
+    {
+        "dsar.request.received": _("Réception de votre demande"),
+        "dsar.request.assigned": _("Prise en charge de votre demande"),
+        "dsar.request.closed": _("Réponse à votre demande"),
+        "dsar.request.refused": _("Refus motivé de votre demande"),
+        "dsar.request.extended": _("Prolongation du délai de réponse"),
+        "dsar.request.archive_generated": _("Préparation de la copie de vos données"),
+        "dsar.request.archive_downloaded": _("Téléchargement de la copie de vos données"),
+        "dsar.request.rectified": _("Rectification de vos données"),
+        "dsar.request.restriction_applied": _("Limitation du traitement de vos données"),
+        "dsar.request.restriction_lifted": _("Levée de la limitation"),
+        "dsar.post_mortem.saved": _("Enregistrement de vos directives post mortem"),
+        "dsar.post_mortem.revoked": _("Révocation de vos directives post mortem"),
+    }
+)
+
+registry.register(
+    PersonalData(
+        key="dsar.requests",
+        label=_("Vos demandes sur vos données"),
+        activity=Activity.COMPLIANCE,
+        categories=(Category.IDENTITY, Category.CONTACT),
+        model=DataRequest,
+        client_path="client",
+        fields=(
+            "reference",
+            "kind",
+            "channel",
+            "received_at",
+            "due_at",
+            "status",
+            "details",
+            "answer",
+            "closed_at",
+        ),
+        provided_fields=("kind", "received_at", "details"),
+        events={"request_closure": "closed_at"},
+        erase_mode="keep",
+        legal_obligation=PROOF,
+        ordering=("-received_at",),
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="dsar.request_events",
+        label=_("Historique de vos demandes"),
+        activity=Activity.COMPLIANCE,
+        categories=(Category.IDENTITY,),
+        model=RequestEvent,
+        client_path="request__client",
+        fields=("at", "action", "letter"),
+        related=("request",),
+        erase_mode="keep",
+        legal_obligation=PROOF,
+        ordering=("-at", "-id"),
+    )
+)
+
+registry.register(
+    FilePersonalData(
+        key="dsar.identity_documents",
+        label=_("Copies de pièce d'identité"),
+        description=_(
+            "Demandées seulement en cas de doute, supprimées dès votre identité vérifiée."
+        ),
+        activity=Activity.COMPLIANCE,
+        categories=(Category.IDENTITY,),
+        model=IdentityDocument,
+        client_path="request__client",
+        fields=("uploaded_at", "content_type"),
+        events={"collection": "uploaded_at"},
+    )
+)
+
+registry.register(
+    FilePersonalData(
+        key="dsar.archives",
+        label=_("Copies de vos données préparées pour vous"),
+        activity=Activity.COMPLIANCE,
+        categories=(Category.IDENTITY,),
+        model=AccessArchive,
+        client_path="client",
+        fields=("created_at", "expires_at", "downloaded_at", "portability"),
+        events={"expiry": "expires_at"},
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="dsar.post_mortem",
+        label=_("Vos directives post mortem"),
+        activity=Activity.COMPLIANCE,
+        categories=(Category.IDENTITY, Category.CONTACT),
+        model=PostMortemDirective,
+        client_path="client",
+        fields=(
+            "choice",
+            "trusted_person_name",
+            "trusted_person_contact",
+            "instructions",
+            "updated_at",
+            "revoked_at",
+        ),
+        provided_fields=("choice", "trusted_person_name", "trusted_person_contact", "instructions"),
+    )
+)
