@@ -180,8 +180,10 @@ def suppression_add(*, kind: str, digest: str, reason: str, scope: str = "") -> 
                 created_at=now,
                 expires_at=expires,
             )
+        # The latest opposition sets the reason and restarts the 3 years.
         entry.expires_at = max(entry.expires_at, expires)
-        entry.save(update_fields=["expires_at"])
+        entry.reason = reason
+        entry.save(update_fields=["expires_at", "reason"])
         return entry
 
 

@@ -9,6 +9,7 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 from typing import IO, Any
 
 from django.db import transaction
@@ -38,14 +39,22 @@ def archive_build(*, request: DataRequest, by: Actor) -> AccessArchive:
             request=request,
             client=client,
             portability=portability,
-            expires_at=timezone.now() + timedelta(days=ARCHIVE_DAYS),
+            created_at=(now := timezone.now()),
+            expires_at=now + timedelta(days=ARCHIVE_DAYS),
         )
         storage = archive.file.storage
         name = storage.generate_filename(
             archive.file.field.generate_filename(archive, "archive.zip")
         )
-        with storage.open(name, "wb") as handle:
-            write_archive(handle, client, portability=portability)
+        # Written straight to its place on disk, row by row (private storage is a folder).
+        path = Path(storage.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("wb") as handle:
+                write_archive(handle, client, portability=portability)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         archive.file.name = name
         archive.size = storage.size(name)
         archive.save()
@@ -87,26 +96,27 @@ def write_archive(handle: IO[bytes], client: Client, *, portability: bool) -> No
 def _write_rows(
     zf: zipfile.ZipFile, declaration: PersonalData, client: Client, *, portability: bool
 ) -> int:
+    """One JSON and one CSV file, each written in a pass over the rows (a ZIP takes one
+    entry at a time), so that no more than a chunk of rows is ever in memory."""
     fields = list(declaration.export_fields(provided_only=portability))
     count = 0
-    with (
-        zf.open(f"donnees/{declaration.key}.json", "w") as raw_json,
-        zf.open(f"donnees/{declaration.key}.csv", "w") as raw_csv,
-    ):
-        json_out = io.TextIOWrapper(raw_json, encoding="utf-8")
-        csv_out = io.TextIOWrapper(raw_csv, encoding="utf-8-sig", newline="")
-        writer = csv.DictWriter(csv_out, fieldnames=fields, delimiter=";")
-        writer.writeheader()
-        json_out.write("[\n")
+    with zf.open(f"donnees/{declaration.key}.json", "w") as raw:
+        out = io.TextIOWrapper(raw, encoding="utf-8")
+        out.write("[\n")
         for row in declaration.export_iter(client, provided_only=portability):
-            json_out.write((",\n" if count else "") + json.dumps(row, ensure_ascii=False))
-            writer.writerow(row)
+            out.write((",\n" if count else "") + json.dumps(row, ensure_ascii=False))
             count += 1
-        json_out.write("\n]\n")
-        json_out.flush()
-        csv_out.flush()
-        json_out.detach()
-        csv_out.detach()
+        out.write("\n]\n")
+        out.flush()
+        out.detach()
+    with zf.open(f"donnees/{declaration.key}.csv", "w") as raw:
+        out = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        writer = csv.DictWriter(out, fieldnames=fields, delimiter=";")
+        writer.writeheader()
+        for row in declaration.export_iter(client, provided_only=portability):
+            writer.writerow(row)
+        out.flush()
+        out.detach()
     return count
 
 
