@@ -19,6 +19,8 @@ from accounts.exceptions import InvitationError
 from accounts.forms import ClientContactForm, InvitationAcceptForm
 from accounts.models import Document
 from consent.selectors import client_choices
+from dsar.models import DataRequest
+from dsar.views import EXPLANATIONS, PORTAL_KINDS
 from portal.audit import Actor
 from portal.personal_data import registry
 
@@ -69,6 +71,10 @@ def personal_data(request: ClientRequest) -> HttpResponse:
             "client": client,
             "form": form,
             "choices": client_choices(client),
+            "rights": [(kind, EXPLANATIONS[kind]) for kind in PORTAL_KINDS],
+            "data_requests": DataRequest.objects.filter(client=client).order_by("-received_at")[
+                :20
+            ],
             "views": [view for view in views if view.rows],
             "empty_views": [view for view in views if not view.rows],
         },

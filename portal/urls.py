@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import views as account_views
 from consent import views as consent_views
 from consent import webhooks as consent_webhooks
+from dsar import views as dsar_views
 from portal import views
 
 # Staff log in through allauth, so that the login is throttled and asks for the TOTP code.
@@ -33,6 +34,31 @@ urlpatterns = [
         "espace-client/donnees-personnelles/choix/<slug:key>/",
         consent_views.choice_set,
         name="consent_choice_set",
+    ),
+    path(
+        "espace-client/donnees-personnelles/demandes/nouvelle/<slug:kind>/",
+        dsar_views.new_request,
+        name="dsar_new_request",
+    ),
+    path(
+        "espace-client/donnees-personnelles/demandes/<str:reference>/",
+        dsar_views.request_detail,
+        name="dsar_request_detail",
+    ),
+    path(
+        "espace-client/donnees-personnelles/archives/<uuid:public_id>/",
+        dsar_views.archive_download,
+        name="dsar_archive_download",
+    ),
+    path(
+        "espace-client/donnees-personnelles/directives/",
+        dsar_views.post_mortem_edit,
+        name="dsar_post_mortem",
+    ),
+    path(
+        "espace-client/donnees-personnelles/directives/revoquer/",
+        dsar_views.post_mortem_revoke,
+        name="dsar_post_mortem_revoke",
     ),
     path("espace-client/documents/", account_views.documents, name="client_documents"),
     path(

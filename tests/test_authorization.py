@@ -15,6 +15,11 @@ CLIENT_URL_NAMES = {
     "client_document_download",
     "consent_history",
     "consent_choice_set",  # POST only: covered by test_a_switch_changes_only_ones_own_choice
+    "dsar_new_request",
+    "dsar_request_detail",
+    "dsar_archive_download",
+    "dsar_post_mortem",
+    "dsar_post_mortem_revoke",  # POST only: covered in tests/dsar/test_portal.py
 }
 
 
@@ -38,13 +43,23 @@ def test_every_client_url_is_covered_here() -> None:
     assert _client_url_names() == CLIENT_URL_NAMES
 
 
+def _request_of(client):
+    from dsar.models import DataRequest
+    from tests.dsar.conftest import file_request
+
+    return DataRequest.objects.filter(client=client).first() or file_request(client)
+
+
 def _urls_of(client) -> list[str]:
     document = client.documents.first()
     return [
         "/espace-client/",
         "/espace-client/donnees-personnelles/",
         "/espace-client/donnees-personnelles/choix/historique/",
+        "/espace-client/donnees-personnelles/directives/",
+        "/espace-client/donnees-personnelles/demandes/nouvelle/access/",
         "/espace-client/documents/",
+        f"/espace-client/donnees-personnelles/demandes/{_request_of(client).reference}/",
         f"/espace-client/documents/{document.public_id}/",
     ]
 
@@ -61,10 +76,12 @@ def test_alice_reaches_her_own_pages(alice, alice_http) -> None:
         assert alice_http.get(url).status_code == 200, url
 
 
-def test_bob_gets_404_for_alices_document_and_sees_none_of_her_data(alice, bob, bob_http) -> None:
-    alices_document = _urls_of(alice)[-1]
-    assert bob_http.get(alices_document).status_code == 404
-    for url in _urls_of(bob)[:4]:
+def test_bob_gets_404_for_alices_document_and_request_and_sees_none_of_her_data(
+    alice, bob, bob_http
+) -> None:
+    for alices in _urls_of(alice)[-2:]:
+        assert bob_http.get(alices).status_code == 404, alices
+    for url in _urls_of(bob)[:-2]:
         page = bob_http.get(url).content.decode()
         assert alice.last_name not in page
         assert alice.customer_number not in page
@@ -108,3 +125,19 @@ def test_a_switch_changes_only_ones_own_choice(client, alice, bob, bob_http, car
     assert carol_http.post(url, {"granted": "1"}).status_code == 403
     bob_http.post(url, {"granted": "1", "client": alice.pk, "client_id": alice.pk})
     assert list(ConsentState.objects.values_list("client_id", flat=True)) == [bob.pk]
+
+
+def test_an_archive_downloads_only_for_its_client_after_reauthentication(alice, bob, dana) -> None:
+    from dsar.services.archive import archive_build
+    from portal.audit import Actor
+    from tests.factories import PASSWORD
+
+    archive = archive_build(request=_request_of(alice), by=Actor(user=dana))
+    url = f"/espace-client/donnees-personnelles/archives/{archive.public_id}/"
+    for client, expected in ((bob, 404), (alice, 200)):
+        http = logged_in(client.user)
+        first = http.get(url)
+        assert first.status_code == 302
+        assert first["Location"].startswith("/compte/reauthenticate/")
+        http.post(first["Location"], {"password": PASSWORD})
+        assert http.get(url).status_code == expected
