@@ -290,7 +290,10 @@ class DataRequestAdmin(ViewAuditedAdmin):
         if not self.has_change_permission(request, data_request):
             raise PermissionDenied
         initial = {"assignee": request.user.pk} if name == "assign" else None
-        form = action.form(request.POST or None, request.FILES or None, initial=initial)
+        posted = request.method == "POST"
+        form = action.form(
+            request.POST if posted else None, request.FILES if posted else None, initial=initial
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 action.run(data_request, form.cleaned_data, Actor.from_request(request))

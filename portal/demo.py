@@ -58,6 +58,16 @@ DPO_PERMISSIONS = {
         "view_suppression",
         "view_cookiechoice",
     ],
+    "dsar": [
+        "view_datarequest",
+        "add_datarequest",
+        "change_datarequest",
+        "view_identity_document",
+        "view_requestevent",
+        "view_accessarchive",
+        "view_postmortemdirective",
+    ],
+    "retention": ["view_legalhold", "add_legalhold", "change_legalhold"],
     "portal": ["view_auditevent", "view_controller", "change_controller"],
 }
 

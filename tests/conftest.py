@@ -94,7 +94,9 @@ def carol(db) -> User:
 def dana(db) -> User:
     group = Group.objects.create(name="DPO")
     group.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=["accounts", "consent", "portal"])
+        *Permission.objects.filter(
+            content_type__app_label__in=["accounts", "consent", "dsar", "portal", "retention"]
+        )
     )
     return _staff("dana@entreprise.test", group=group)
 
