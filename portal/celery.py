@@ -13,6 +13,14 @@ app.autodiscover_tasks()
 
 # Times are Europe/Paris (CELERY_TIMEZONE). Night jobs run while nobody works.
 app.conf.beat_schedule = {
+    "dsar-reminders": {
+        "task": "dsar.tasks.reminders_send",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "dsar-archives-expired": {
+        "task": "dsar.tasks.archives_delete_expired",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "audit-chain-verify": {
         "task": "portal.tasks.audit_chain_verify",
         "schedule": crontab(hour=2, minute=30),
