@@ -18,6 +18,8 @@ from accounts import services as accounts
 from accounts.models import Client, Document, User
 from consent.models import ConsentRecord, Method, Purpose
 from consent.services import Proof, consent_set
+from dsar.models import DataRequest, Kind, RequestChannel
+from dsar.services.requests import request_create
 from portal.audit import Actor
 from portal.models import Controller
 
@@ -145,6 +147,34 @@ def _choices(client: Client, choices: dict[str, bool], method: str) -> None:
             proof=Proof(method=method),
             by=by,
         )
+
+
+def _requests(alice: Client, bruno: Client) -> None:
+    """A few requests, so that the inbox shows its colours: one due within the week, one
+    overdue received by letter from someone who is not a client, one just received."""
+    if DataRequest.objects.exists():
+        return
+    now = timezone.now()
+    request_create(
+        kind=Kind.RECTIFICATION,
+        channel=RequestChannel.PORTAL,
+        client=alice,
+        details="Mon adresse a changé : 5 chemin des Prés.",
+        received_at=now - dt.timedelta(days=26),
+        by=Actor(user=alice.user),
+    )
+    request_create(
+        kind=Kind.ACCESS,
+        channel=RequestChannel.LETTER,
+        requester_name="Jean Dupont",
+        requester_address="1 rue du Port\n70000 Vesoul",
+        details="Courrier demandant la copie de ses données.",
+        received_at=now - dt.timedelta(days=34),
+        by=Actor.system(),
+    )
+    request_create(
+        kind=Kind.ACCESS, channel=RequestChannel.PORTAL, client=bruno, by=Actor(user=bruno.user)
+    )
 
 
 def _client(
@@ -281,6 +311,7 @@ def demo_seed() -> list[DemoLogin]:
             ),
         ],
     )
+    _requests(alice, bruno)
     _choices(alice, {"marketing_email": True, "newsletter": True}, Method.PORTAL)
     _choices(bruno, {"marketing_sms": True}, Method.FORM)
     # Withdrawing every purpose puts her on the suppression list.

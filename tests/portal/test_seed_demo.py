@@ -36,6 +36,9 @@ def test_seed_demo_prints_the_logins_and_is_harmless_twice(capsys) -> None:
     call_command("seed_demo")
     assert ConsentRecord.objects.count() == records == 7
     assert Suppression.objects.filter(reason="withdrawal_all").count() == 2
+    from dsar.models import DataRequest
+
+    assert DataRequest.objects.count() == 3
     assert audit_chain_verify().ok
 
 
