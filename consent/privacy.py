@@ -51,7 +51,6 @@ registry.register(
         model=ConsentRecord,
         client_path="client",
         fields=("at", "purpose", "granted", "method", "wording", "ip"),
-        provided_fields=("at", "purpose", "granted", "method"),
         labels={"purpose": _("finalité"), "wording": _("texte présenté")},
         related=("purpose__wording",),
         # Kept as proof as long as the client's record; no date-based purge.

@@ -86,8 +86,10 @@ def consent_set(
             wording=shown,
             method=proof.method,
             at=now,
-            # The address the person acted from; none when staff record it for them.
-            ip=None if proof.method in STAFF_METHODS else truncate_ip(by.ip),
+            # The address the person acted from; none when staff act for them.
+            ip=None
+            if proof.method in STAFF_METHODS or (by.user is not None and by.user.is_staff)
+            else truncate_ip(by.ip),
             user_agent=proof.user_agent[:300],
             proof=proof.reference[:200],
             note=proof.note.strip(),

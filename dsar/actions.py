@@ -83,8 +83,18 @@ def _open(request: DataRequest) -> bool:
     return request.is_open
 
 
-def _client_kind(*kinds: str) -> Callable[[DataRequest], bool]:
-    return lambda r: r.is_open and r.client_id is not None and r.kind in kinds
+def _executable(*kinds: str) -> Callable[[DataRequest], bool]:
+    """Handing over, erasing or changing data: only for an established identity."""
+    return lambda r: (
+        r.is_open and r.client_id is not None and r.kind in kinds and r.identity_established
+    )
+
+
+def _closable(request: DataRequest) -> bool:
+    # Erasure and objection close by being executed (or refused); a restriction once applied.
+    if not request.is_open or request.kind in (Kind.ERASURE, Kind.OBJECTION):
+        return False
+    return request.kind != Kind.RESTRICTION or request.restriction_applied_at is not None
 
 
 ACTIONS: dict[str, Action] = {
@@ -146,13 +156,18 @@ ACTIONS: dict[str, Action] = {
         _("Générer l'archive"),
         ConfirmForm,
         lambda r, d, by: archive.archive_build(request=r, by=by),
-        _client_kind(Kind.ACCESS, Kind.PORTABILITY),
+        _executable(Kind.ACCESS, Kind.PORTABILITY),
     ),
     "erase": Action(
         _("Exécuter l'effacement"),
         ConfirmForm,
         lambda r, d, by: erasure.erasure_execute(request=r, by=by),
-        _client_kind(Kind.ERASURE),
+        # Also to finish an erasure a crash interrupted, whatever the request's status.
+        lambda r: (
+            r.kind == Kind.ERASURE
+            and r.client_id is not None
+            and (r.erasure_unfinished or (r.is_open and r.identity_established))
+        ),
         danger=True,
     ),
     "restrict": Action(
@@ -170,7 +185,7 @@ ACTIONS: dict[str, Action] = {
         _("Annoncer la levée de la limitation"),
         ReasonForm,
         lambda r, d, by: rights.restriction_announce_lift(request=r, reason=d["reason"], by=by),
-        lambda r: r.kind == Kind.RESTRICTION and r.client is not None and r.client.is_restricted,
+        rights.restriction_in_force,
     ),
     "lift": Action(
         _("Lever la limitation"),
@@ -189,13 +204,13 @@ ACTIONS: dict[str, Action] = {
         lambda r, d, by: rights.rectification_record(
             request=r, changes={d["field"]: d["value"]}, by=by
         ),
-        _client_kind(Kind.RECTIFICATION),
+        _executable(Kind.RECTIFICATION),
     ),
     "object": Action(
         _("Exécuter l'opposition"),
         ConfirmForm,
         lambda r, d, by: rights.objection_execute(request=r, by=by),
-        _client_kind(Kind.OBJECTION),
+        _executable(Kind.OBJECTION),
     ),
     "refuse": Action(
         _("Refuser, avec le motif"),
@@ -208,6 +223,6 @@ ACTIONS: dict[str, Action] = {
         _("Répondre et clore"),
         AnswerForm,
         lambda r, d, by: workflow.request_close(request=r, answer=d["answer"], by=by),
-        _open,
+        _closable,
     ),
 }

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -41,10 +41,12 @@ class DueFilter(admin.SimpleListFilter):
     ) -> QuerySet[DataRequest]:
         now = timezone.now()
         open_requests = queryset.filter(status__in=OPEN_STATUSES)
+        # A stopped clock (identity document awaited) is neither late nor due.
+        running = open_requests.filter(clock_stopped_at__isnull=True)
         if self.value() == "overdue":
-            return open_requests.filter(due_at__lt=now)
+            return running.filter(due_at__lt=now)
         if self.value() == "week":
-            return open_requests.filter(due_at__gte=now, due_at__lt=now + timedelta(days=7))
+            return running.filter(due_at__gte=now, due_at__lt=now + timedelta(days=7))
         if self.value() == "open":
             return open_requests
         return queryset
@@ -54,12 +56,28 @@ class RequestEventInline(admin.TabularInline):
     model = RequestEvent
     extra = 0
     can_delete = False
-    fields = ("at", "action", "actor", "note", "letter")
+    fields = ("at", "action", "actor", "note", "letter_link", "details")
     readonly_fields = fields
     verbose_name_plural = _("Historique de la demande")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RequestEvent]:
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("courrier"))
+    def letter_link(self, event: RequestEvent) -> str:
+        if not event.letter:
+            return "—"
+        url = reverse("admin:dsar_letter", args=[event.pk])
+        return format_html(
+            '<a href="{}">{}</a>', url, event.data.get("letter", {}).get("subject", event.letter)
+        )
+
+    @admin.display(description=_("détails"))
+    def details(self, event: RequestEvent) -> str:
+        changes = event.data.get("changes")
+        if not changes:
+            return ""
+        return "; ".join(f"{name} : « {old} » → « {new} »" for name, (old, new) in changes.items())
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -275,6 +293,11 @@ class DataRequestAdmin(ViewAuditedAdmin):
                 name="dsar_identity_document",
             ),
             path(
+                "courrier/<int:pk>/",
+                self.admin_site.admin_view(self.letter_view),
+                name="dsar_letter",
+            ),
+            path(
                 "tableau-de-bord/",
                 self.admin_site.admin_view(self.dashboard_view),
                 name="dsar_dashboard",
@@ -299,6 +322,8 @@ class DataRequestAdmin(ViewAuditedAdmin):
                 action.run(data_request, form.cleaned_data, Actor.from_request(request))
             except PortalError as error:
                 form.add_error(None, str(error.message))
+            except ValidationError as error:
+                form.add_error(None, error.messages)
             else:
                 self.message_user(
                     request,
@@ -327,6 +352,17 @@ class DataRequestAdmin(ViewAuditedAdmin):
         response["Content-Disposition"] = "inline"
         response["Cache-Control"] = "no-store"
         return response
+
+    def letter_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A letter as sent, to print and post to a requester without email."""
+        event = get_object_or_404(RequestEvent.objects.select_related("request__client"), pk=pk)
+        if not self.has_view_permission(request, event.request) or not event.letter:
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "dsar/letter_print.html",
+            {"event": event, "data_request": event.request, "letter": event.data.get("letter", {})},
+        )
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):

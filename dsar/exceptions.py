@@ -31,6 +31,16 @@ class DoubtRequired(RequestError):
     )
 
 
+class IdentityNotEstablished(RequestError):
+    default_message = _(
+        "L'identité du demandeur n'est pas établie : vérifiez-la avant d'exécuter la demande."
+    )
+
+
+class NothingChanged(RequestError):
+    default_message = _("Aucune donnée n'a changé : rien à rectifier.")
+
+
 class ErasureRefused(RequestError):
     default_message = _("L'effacement est impossible pour le moment.")
 

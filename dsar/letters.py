@@ -1,19 +1,26 @@
-"""The letters the law asks for, in the requester's language, each with the CNIL notice.
-Sent by email when there is an address; the text is kept in the request's timeline either
-way, so that a letter to post can be printed from the admin."""
+"""The letters the law asks for, in the requester's language, each ending with the rights
+and the CNIL notice. The text is kept in the request's timeline, where it can be read in the
+client area and printed from the admin for a requester without email. Email goes out once
+the change is committed, so that an email outage never loses a request (nor sends a letter
+about a change that did not happen)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from dsar.models import DataRequest
 from portal.mail import send_email
 from portal.models import Controller
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,12 +39,24 @@ def letter_send(
     with translation.override(language):
         subject = " ".join(render_to_string(f"dsar/letters/{name}.subject.txt", ctx).split())
         body = render_to_string(f"dsar/letters/{name}.txt", ctx).strip()
+        body += "\n\n" + render_to_string("dsar/letters/_rights.txt", ctx).strip()
     to = request.contact_email
     if to:
-        send_email(
-            "dsar_letter",
-            to=to,
-            language=language,
-            context={"subject": subject, "body": body, "request": request},
+        transaction.on_commit(
+            partial(
+                _email, to=to, language=language, subject=subject, body=body, request_id=request.pk
+            ),
+            robust=True,
         )
     return Letter(name=name, subject=subject, body=body, emailed=bool(to))
+
+
+def _email(*, to: str, language: str, subject: str, body: str, request_id: int) -> None:
+    try:
+        send_email(
+            "dsar_letter", to=to, language=language, context={"subject": subject, "body": body}
+        )
+    except Exception:
+        # The letter stays in the timeline, readable in the client area and printable.
+        logger.exception("Letter for request %s could not be emailed", request_id)
+        raise

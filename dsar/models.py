@@ -92,6 +92,9 @@ class DataRequest(models.Model):
     )
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
     erasure_report = models.JSONField(_("rapport d'effacement"), default=dict, blank=True)
+    restriction_applied_at = models.DateTimeField(
+        _("limitation appliquée le"), null=True, blank=True
+    )
     restriction_lift_notified_at = models.DateTimeField(
         _("levée de la limitation annoncée le"), null=True, blank=True
     )
@@ -116,6 +119,15 @@ class DataRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def identity_established(self) -> bool:
+        return self.identity in (Identity.LOGIN, Identity.VERIFIED)
+
+    @property
+    def erasure_unfinished(self) -> bool:
+        report = self.erasure_report or {}
+        return bool(report.get("steps")) and not report.get("finished_at")
 
     @property
     def display_name(self) -> str:

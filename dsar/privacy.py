@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Client
 from dsar.models import (
     AccessArchive,
     DataRequest,
@@ -31,11 +32,49 @@ register_action_labels(
         "dsar.request.restriction_lifted": _("Levée de la limitation"),
         "dsar.post_mortem.saved": _("Enregistrement de vos directives post mortem"),
         "dsar.post_mortem.revoked": _("Révocation de vos directives post mortem"),
+        "dsar.request.viewed": _("Consultation de votre demande par notre équipe"),
+        "dsar.request.noted": _("Note ajoutée à votre demande"),
+        "dsar.request.identity_doubted": _("Doute sur l'identité du demandeur"),
+        "dsar.request.identity_document_requested": _("Demande d'un justificatif d'identité"),
+        "dsar.request.identity_document_received": _("Réception de votre justificatif"),
+        "dsar.request.identity_verified": _("Identité vérifiée"),
+        "dsar.request.identity_failed": _("Identité non établie"),
+        "dsar.request.erasure_executed": _("Effacement de vos données"),
+        "dsar.request.objection_executed": _("Enregistrement de votre opposition"),
+        "dsar.request.restriction_lift_announced": _("Annonce de la levée de la limitation"),
+        "dsar.request.withdrawn": _("Retrait de votre demande"),
+        "dsar.identity_document.opened": _("Consultation de votre justificatif par notre équipe"),
     }
 )
 
+
+class RequestsData(PersonalData):
+    """After an erasure the requests stay as proof that they were handled (what, when,
+    how), without what they said about the person: details, answers, requester's contact,
+    letter bodies, rectified values."""
+
+    def erase(self, client: Client) -> int:
+        requests = DataRequest.objects.filter(client=client)
+        touched = requests.update(
+            details="",
+            answer="",
+            requester_name="",
+            requester_email="",
+            requester_address="",
+            identity_doubt="",
+            extension_reason="",
+            refusal_reason="",
+        )
+        for event in RequestEvent.objects.filter(request__client=client).exclude(data={}, note=""):
+            letter = event.data.get("letter")
+            event.data = {"letter": {"subject": letter["subject"], "body": ""}} if letter else {}
+            event.note = ""
+            event.save(update_fields=["data", "note"])
+        return touched
+
+
 registry.register(
-    PersonalData(
+    RequestsData(
         key="dsar.requests",
         label=_("Vos demandes sur vos données"),
         activity=Activity.COMPLIANCE,
@@ -53,9 +92,8 @@ registry.register(
             "answer",
             "closed_at",
         ),
-        provided_fields=("kind", "received_at", "details"),
         events={"request_closure": "closed_at"},
-        erase_mode="keep",
+        erase_mode="keep",  # scrubbed by RequestsData.erase, kept as proof
         legal_obligation=PROOF,
         ordering=("-received_at",),
     )
@@ -69,8 +107,9 @@ registry.register(
         categories=(Category.IDENTITY,),
         model=RequestEvent,
         client_path="request__client",
-        fields=("at", "action", "letter"),
+        fields=("at", "action", "letter", "note", "data"),
         related=("request",),
+        # Scrubbed with the requests (RequestsData.erase), keeping the proof.
         erase_mode="keep",
         legal_obligation=PROOF,
         ordering=("-at", "-id"),

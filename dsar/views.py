@@ -16,8 +16,8 @@ from accounts.decorators import ClientRequest, client_required
 from dsar.forms import PortalRequestForm, PostMortemForm
 from dsar.models import AccessArchive, DataRequest, Kind, PostMortemDirective, RequestChannel
 from dsar.services import archive as archives
-from dsar.services import post_mortem
-from dsar.services.requests import request_create
+from dsar.services import post_mortem, rights
+from dsar.services.requests import request_create, request_withdraw
 from portal.audit import Actor
 
 # What each right means, in a sentence, on the page where it is exercised.
@@ -52,6 +52,9 @@ def _new_request(request: ClientRequest, kind: str) -> HttpResponse:
             details=form.cleaned_data["details"],
             by=Actor.from_request(request),
         )
+        if kind == Kind.OBJECTION:
+            # No reason needed, nothing to check: the opposition applies at once (art. 21(3)).
+            rights.objection_execute(request=created, by=Actor.from_request(request))
         messages.success(
             request,
             _(
@@ -104,6 +107,17 @@ def request_detail(request: ClientRequest, reference: str) -> HttpResponse:
             ),
         },
     )
+
+
+@never_cache
+@require_POST
+@client_required
+def request_withdraw_view(request: ClientRequest, reference: str) -> HttpResponse:
+    data_request = get_object_or_404(DataRequest, reference=reference, client=request.client)
+    if data_request.is_open:
+        request_withdraw(request=data_request, by=Actor.from_request(request))
+        messages.success(request, _("Votre demande est retirée."))
+    return redirect("dsar_request_detail", reference=reference)
 
 
 def _download(request: ClientRequest, public_id: uuid.UUID) -> FileResponse:

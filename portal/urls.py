@@ -46,6 +46,11 @@ urlpatterns = [
         name="dsar_request_detail",
     ),
     path(
+        "espace-client/donnees-personnelles/demandes/<str:reference>/retirer/",
+        dsar_views.request_withdraw_view,
+        name="dsar_request_withdraw",
+    ),
+    path(
         "espace-client/donnees-personnelles/archives/<uuid:public_id>/",
         dsar_views.archive_download,
         name="dsar_archive_download",

@@ -20,6 +20,7 @@ CLIENT_URL_NAMES = {
     "dsar_archive_download",
     "dsar_post_mortem",
     "dsar_post_mortem_revoke",  # POST only: covered in tests/dsar/test_portal.py
+    "dsar_request_withdraw",  # POST only: covered in tests/dsar/test_portal.py
 }
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Client
 from dsar.models import AccessArchive, DataRequest, Kind
-from dsar.services.requests import _locked, record_event
+from dsar.services.requests import _locked, record_event, require_identity
 from portal.audit import Actor
 from portal.models import Controller
 from portal.personal_data import ACTIVITY_LEGAL_BASIS, Category, PersonalData, registry
@@ -31,6 +31,7 @@ def archive_build(*, request: DataRequest, by: Actor) -> AccessArchive:
     provided) request, and tell the requester it is ready."""
     with transaction.atomic():
         request = _locked(request)
+        require_identity(request)
         client = request.client
         if client is None:
             raise ValueError("An archive needs a client")

@@ -1,8 +1,11 @@
 """Erasure (GDPR art. 17): walk the map of personal data and delete or anonymise each kind,
-keep what the law requires in the restricted archive, scrub the consent ledger and the
-audit trail of identity, list the contact so it is never solicited again, and close the
-login. Each step commits on its own and is recorded in the request: re-running after a
-crash skips what is done and finishes the job."""
+keep what the law requires in the restricted archive, scrub the consent ledger, the request
+timelines and the audit trail of identity, list the contact so it is never solicited again,
+and close the login.
+
+Each step commits on its own, under a lock on the request, and is recorded in the request's
+report: two runs at once do each step once, and a run after a crash skips what is done and
+finishes the job."""
 
 from __future__ import annotations
 
@@ -17,15 +20,16 @@ from django.utils.translation import gettext as _
 from accounts.models import Client
 from consent.models import Suppression
 from consent.services import suppression_add_client
+from dsar.exceptions import RequestClosed
 from dsar.models import DataRequest, Kind, Status
-from dsar.services.requests import record_event
+from dsar.services.requests import record_event, require_identity
 from portal.audit import Actor
 from portal.personal_data import PersonalData, registry
 from retention.selectors import active_holds
 
-# Last, in this order: the letter needs the address, the closing events need the client.
-_LAST = ("accounts.login", "accounts.client_profile")
-_AUDIT = "portal.audit_trail"
+# Last, in this order: the letter needs the address; the request timelines hold the letter;
+# the audit trail is scrubbed once nothing more will be written about the client.
+_AFTER_LETTER = ("dsar.requests", "accounts.login", "accounts.client_profile", "portal.audit_trail")
 
 
 def erasure_execute(*, request: DataRequest, by: Actor) -> dict[str, Any]:
@@ -35,33 +39,38 @@ def erasure_execute(*, request: DataRequest, by: Actor) -> dict[str, Any]:
     client = request.client
     if request.kind != Kind.ERASURE or client is None:
         raise ValueError("Only an erasure request about a client can be executed")
-    report: dict[str, Any] = dict(request.erasure_report or {})
+    report = dict(request.erasure_report or {})
     if report.get("finished_at"):
         return report
-    holds = list(active_holds(client))
-    if holds:
-        return _refuse_for_holds(request, holds, by)
-    steps: dict[str, Any] = report.setdefault("steps", {})
-    plan: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-        ("suppression_list", partial(_list_contact, client, by)),
-        *((d.key, partial(_erase, d, client)) for d in registry if d.key not in (*_LAST, _AUDIT)),
-        ("letter", partial(_letter, request, steps, by)),
-        *((key, partial(_erase, registry.get(key), client)) for key in _LAST),
+    if not report.get("steps"):
+        if not request.is_open:
+            raise RequestClosed
+        require_identity(request)
+        holds = list(active_holds(client))
+        if holds:
+            return _refuse_for_holds(request, holds, by)
+    plan: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = [
+        ("suppression_list", lambda steps: _list_contact(client, by)),
+        *((d.key, partial(_erase, d, client)) for d in registry if d.key not in _AFTER_LETTER),
+        ("letter", partial(_letter, request, by)),
+        *((key, partial(_erase, registry.get(key), client)) for key in _AFTER_LETTER),
         ("closed", partial(_close, request, by)),
-        (_AUDIT, partial(_erase, registry.get(_AUDIT), client)),
     ]
     for key, run in plan:
-        if key in steps:
-            continue
         with transaction.atomic():
-            steps[key] = run()
+            locked = DataRequest.objects.select_for_update().get(pk=request.pk)
+            report = dict(locked.erasure_report or {})
+            steps: dict[str, Any] = report.setdefault("steps", {})
+            if key in steps:
+                continue
+            steps[key] = run(steps)
+            if key == "closed":
+                report["finished_at"] = timezone.now().isoformat()
             DataRequest.objects.filter(pk=request.pk).update(erasure_report=report)
-    report["finished_at"] = timezone.now().isoformat()
-    DataRequest.objects.filter(pk=request.pk).update(erasure_report=report)
     return report
 
 
-def _erase(declaration: PersonalData, client: Client) -> dict[str, Any]:
+def _erase(declaration: PersonalData, client: Client, steps: dict[str, Any]) -> dict[str, Any]:
     rows = declaration.erase(client)
     kept = str(declaration.legal_obligation) if declaration.legal_obligation else ""
     action = "kept" if kept else declaration.erase_mode
@@ -78,7 +87,7 @@ def _list_contact(client: Client, by: Actor) -> dict[str, Any]:
     }
 
 
-def _letter(request: DataRequest, steps: dict[str, Any], by: Actor) -> dict[str, Any]:
+def _letter(request: DataRequest, by: Actor, steps: dict[str, Any]) -> dict[str, Any]:
     kept = [
         {"label": s["label"], "reason": s["kept_because"]}
         for s in steps.values()
@@ -90,9 +99,9 @@ def _letter(request: DataRequest, steps: dict[str, Any], by: Actor) -> dict[str,
     return {"label": _("Courrier de confirmation"), "action": "sent", "rows": 1, "kept_because": ""}
 
 
-def _close(request: DataRequest, by: Actor) -> dict[str, Any]:
+def _close(request: DataRequest, by: Actor, steps: dict[str, Any]) -> dict[str, Any]:
     DataRequest.objects.filter(pk=request.pk).update(status=Status.DONE, closed_at=timezone.now())
-    record_event(request, "closed", by=by)
+    record_event(request, "closed", by=by, audit_client=False)
     return {"label": _("Demande close"), "action": "closed", "rows": 1, "kept_because": ""}
 
 

@@ -21,7 +21,9 @@ def reminders_send() -> int:
     """Returns the number of emails sent."""
     now = timezone.now()
     due = list(
-        DataRequest.objects.filter(status__in=OPEN_STATUSES, due_at__lt=now + HORIZON)
+        DataRequest.objects.filter(
+            status__in=OPEN_STATUSES, due_at__lt=now + HORIZON, clock_stopped_at__isnull=True
+        )
         .select_related("assignee")
         .order_by("due_at")
     )

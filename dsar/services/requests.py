@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from accounts.models import Client, User
 from dsar import deadlines
-from dsar.exceptions import ExtensionRefused, ReasonRequired, RequestClosed
+from dsar.exceptions import (
+    ExtensionRefused,
+    IdentityNotEstablished,
+    ReasonRequired,
+    RequestClosed,
+)
 from dsar.letters import letter_send
 from dsar.models import OPEN_STATUSES, DataRequest, Identity, RequestChannel, RequestEvent, Status
 from portal.audit import Actor, audit_log
@@ -27,8 +32,10 @@ def record_event(
     letter_context: Mapping[str, Any] | None = None,
     data: Mapping[str, Any] | None = None,
     audit_payload: Mapping[str, Any] | None = None,
+    audit_client: bool = True,
 ) -> RequestEvent:
-    """One step: the timeline, the audit trail, and the letter if one is owed."""
+    """One step: the timeline, the audit trail, and the letter if one is owed. After an
+    erasure, `audit_client=False` keeps the trail from naming the erased client again."""
     event_data = dict(data or {})
     sent = ""
     if letter:
@@ -45,7 +52,7 @@ def record_event(
     audit_log(
         action=f"dsar.request.{action}",
         by=by,
-        client=request.client if request.client_id else None,
+        client=request.client if request.client_id and audit_client else None,
         target=request,
         payload={"kind": request.kind, **(audit_payload or {})},
     )
@@ -57,6 +64,20 @@ def _locked(request: DataRequest) -> DataRequest:
     if current.status not in OPEN_STATUSES:
         raise RequestClosed
     return current
+
+
+def require_identity(request: DataRequest) -> None:
+    """Nothing is handed over, erased or changed for somebody who has not proved who they are."""
+    if not request.identity_established:
+        raise IdentityNotEstablished
+
+
+def stopped_so_far(request: DataRequest) -> int:
+    """Seconds the clock has been stopped, including a stop still running."""
+    running = 0
+    if request.clock_stopped_at is not None:
+        running = int((timezone.now() - request.clock_stopped_at).total_seconds())
+    return request.stopped_seconds + running
 
 
 def _recompute_due(request: DataRequest) -> None:
@@ -133,7 +154,7 @@ def request_extend(*, request: DataRequest, months: int, reason: str, by: Actor)
     with transaction.atomic():
         request = _locked(request)
         first = deadlines.first_deadline(
-            request.received_at, stopped_seconds=request.stopped_seconds
+            request.received_at, stopped_seconds=stopped_so_far(request)
         )
         if (
             timezone.now() > first
@@ -150,6 +171,7 @@ def request_extend(*, request: DataRequest, months: int, reason: str, by: Actor)
             by=by,
             note=reason.strip(),
             letter="extension",
+            letter_context={"added": months},
             audit_payload={"months": months},
         )
     return request

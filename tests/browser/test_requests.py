@@ -28,7 +28,10 @@ def test_a_client_files_each_kind_from_the_portal(page, live_server, alice, kind
         page.get_by_role("button", name=re.compile("Confirmer|Confirm")).click()
     request = DataRequest.objects.get()
     expect(page.get_by_role("heading", level=1)).to_contain_text(request.reference)
-    expect(page.get_by_text("Réponse au plus tard le")).to_be_visible()
+    if kind == Kind.OBJECTION:  # applied at once
+        expect(page.get_by_text("Traitée")).to_be_visible()
+    else:
+        expect(page.get_by_text("Réponse au plus tard le")).to_be_visible()
     assert request.kind == kind
 
 

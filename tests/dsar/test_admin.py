@@ -164,11 +164,16 @@ def test_objection_restriction_and_rectification_from_the_admin(dana_http, alice
     assert Client.objects.get(pk=alice.pk).city == "Lure"
 
 
-def test_refusal_needs_a_reason_and_tells_the_cnil_route(dana_http, alice) -> None:
+def test_refusal_needs_a_reason_and_tells_the_cnil_route(
+    dana_http, alice, django_capture_on_commit_callbacks
+) -> None:
     request = file_request(alice)
     response = _act(dana_http, request, "refuse", {"reason": ""})
     assert response.status_code == 200
-    _act(dana_http, request, "refuse", {"reason": "Demande manifestement excessive (art. 12.5)"})
+    with django_capture_on_commit_callbacks(execute=True):
+        _act(
+            dana_http, request, "refuse", {"reason": "Demande manifestement excessive (art. 12.5)"}
+        )
     request.refresh_from_db()
     assert request.status == Status.REFUSED
     assert "CNIL" in mail.outbox[-1].body

@@ -34,10 +34,11 @@ def test_one_calendar_month_clamped_to_the_months_end(received, due) -> None:
     assert (result.hour, result.minute) == (23, 59)
 
 
-def test_a_late_evening_in_paris_counts_as_that_day() -> None:
-    # 31 January, 23:30 in Paris is 22:30 UTC: still 31 January.
-    received = timezone.make_aware(dt.datetime(2026, 1, 31, 23, 30))
-    assert timezone.localtime(deadlines.due_at(received)).date() == dt.date(2026, 2, 28)
+def test_the_day_of_receipt_is_the_day_in_paris() -> None:
+    # 1 February at 00:30 in Paris is still 31 January in UTC: the deadline is 1 March.
+    received = timezone.make_aware(dt.datetime(2026, 2, 1, 0, 30))
+    assert received.astimezone(dt.UTC).day == 31
+    assert timezone.localtime(deadlines.due_at(received)).date() == dt.date(2026, 3, 1)
 
 
 def test_an_extension_adds_calendar_months() -> None:
@@ -72,12 +73,15 @@ def test_extension_only_before_the_first_deadline(alice, staff) -> None:
         request_extend(request=request, months=1, reason="Trop tard", by=staff)
 
 
-def test_the_extension_letter_gives_the_reason(alice, staff) -> None:
+def test_the_extension_letter_gives_the_reason(
+    alice, staff, django_capture_on_commit_callbacks
+) -> None:
     from django.core import mail
 
     request = file_request(alice)
     mail.outbox.clear()
-    request_extend(request=request, months=2, reason="Volume de documents important", by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_extend(request=request, months=2, reason="Volume de documents important", by=staff)
     body = mail.outbox[0].body
     assert "Volume de documents important" in body
     assert "2 mois" in body

@@ -4,6 +4,8 @@ import html
 
 import pytest
 from django.core import mail
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from dsar.models import DataRequest, Identity, Kind, PostMortemDirective
 from tests.factories import PASSWORD
@@ -12,18 +14,26 @@ PAGE = "/espace-client/donnees-personnelles/"
 
 
 @pytest.mark.parametrize("kind", [k for k in Kind.values if k not in ("erasure", "post_mortem")])
-def test_a_client_files_any_request_in_two_clicks(alice_http, alice, kind) -> None:
+def test_a_client_files_any_request_in_two_clicks(
+    alice_http, alice, kind, django_capture_on_commit_callbacks
+) -> None:
     page = alice_http.get(PAGE).content.decode()
     assert f"/espace-client/donnees-personnelles/demandes/nouvelle/{kind}/" in page  # click 1
-    response = alice_http.post(f"{PAGE}demandes/nouvelle/{kind}/", {"details": ""})  # click 2
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_http.post(f"{PAGE}demandes/nouvelle/{kind}/", {"details": ""})  # click 2
     request = DataRequest.objects.get()
     assert response["Location"] == f"{PAGE}demandes/{request.reference}/"
     assert (request.kind, request.client, request.identity) == (kind, alice, Identity.LOGIN)
     assert mail.outbox[0].to == ["alice@client.test"]
     assert request.reference in mail.outbox[0].subject
     detail = html.unescape(alice_http.get(response["Location"]).content.decode())
-    assert "Réponse au plus tard le" in detail
     assert "est bien reçue" in detail  # the acknowledgement, in the page too
+    if kind == "objection":  # applied at once, no reason asked
+        assert "opposition enregistrée" in detail
+        assert request.__class__.objects.get(pk=request.pk).status == "done"
+    else:
+        assert "Réponse au plus tard le" in detail
+        assert date_format(timezone.localtime(request.due_at), "DATE_FORMAT") in detail
 
 
 def test_confirming_an_erasure_needs_a_recent_reauthentication(alice_http, alice) -> None:

@@ -26,10 +26,11 @@ def _zip(archive_row: AccessArchive) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(handle.read()))
 
 
-def test_the_access_archive_walks_the_map(alice, staff) -> None:
+def test_the_access_archive_walks_the_map(alice, staff, django_capture_on_commit_callbacks) -> None:
     choose(alice, Purpose.objects.get(key="newsletter"), True)
     request = file_request(alice)
-    built = archive.archive_build(request=request, by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        built = archive.archive_build(request=request, by=staff)
     names = set(_zip(built).namelist())
     for declaration in registry:
         assert f"donnees/{declaration.key}.json" in names
@@ -119,7 +120,9 @@ def test_after_an_erasure_an_export_shows_only_what_the_law_keeps(
     assert report["steps"]["accounts.invoices"]["kept_because"]
 
 
-def test_a_legal_hold_refuses_the_erasure_with_its_reason(alice, staff) -> None:
+def test_a_legal_hold_refuses_the_erasure_with_its_reason(
+    alice, staff, django_capture_on_commit_callbacks
+) -> None:
     from retention.models import LegalHold
 
     LegalHold.objects.create(
@@ -128,7 +131,8 @@ def test_a_legal_hold_refuses_the_erasure_with_its_reason(alice, staff) -> None:
         legal_reference="Facture F-001 impayée",
         starts_on="2026-01-01",
     )
-    request = _erase(alice, staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = _erase(alice, staff)
     assert request.status == Status.REFUSED
     assert "Facture F-001 impayée" in request.refusal_reason
     alice.refresh_from_db()
@@ -176,7 +180,9 @@ def test_objection_withdraws_everything_and_lists_the_contact(alice, staff) -> N
     assert not any(may_contact(alice, p) for p in Purpose.objects.all())
 
 
-def test_restriction_freezes_and_is_lifted_only_after_notice(alice, staff) -> None:
+def test_restriction_freezes_and_is_lifted_only_after_notice(
+    alice, staff, django_capture_on_commit_callbacks
+) -> None:
     choose(alice, Purpose.objects.get(key="marketing_email"), True)
     request = file_request(alice, kind=Kind.RESTRICTION)
     rights.restriction_apply(request=request, by=staff)
@@ -185,9 +191,10 @@ def test_restriction_freezes_and_is_lifted_only_after_notice(alice, staff) -> No
     assert not may_contact(alice, "marketing_email")
     with pytest.raises(LiftNotAnnounced):
         rights.restriction_lift(request=request, by=staff)
-    rights.restriction_announce_lift(
-        request=request, reason="L'exactitude de vos données est établie", by=staff
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.restriction_announce_lift(
+            request=request, reason="L'exactitude de vos données est établie", by=staff
+        )
     assert "exactitude de vos données est établie" in mail.outbox[-1].body
     rights.restriction_lift(request=request, by=staff)
     alice.refresh_from_db()
