@@ -20,6 +20,7 @@ from accounts.exceptions import AccountsError
 from accounts.forms import DocumentAdminForm
 from accounts.models import Client, ContactRequest, Document, Invitation, User
 from consent.admin import ClientConsentAdminMixin, ConsentFilter, ConsentStateInline
+from portal.admin_tools import ReadOnlyInline
 from portal.audit import Actor
 
 
@@ -130,18 +131,10 @@ class DocumentInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, _("Télécharger"))
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(ReadOnlyInline):
     model = Invitation
-    extra = 0
     fields = ("email", "created_at", "created_by", "expires_at", "state", "accepted_at")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("état"))
     def state(self, invitation: Invitation) -> str:

@@ -21,6 +21,7 @@ from consent import selectors, services
 from consent.exceptions import ConsentError
 from consent.forms import PurposeAdminForm, StaffConsentForm
 from consent.models import ConsentRecord, ConsentState, CookieChoice, Purpose, Suppression
+from portal.admin_tools import ReadOnlyInline
 from portal.audit import Actor, audit_log
 
 
@@ -37,22 +38,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ConsentStateInline(admin.TabularInline):
+class ConsentStateInline(ReadOnlyInline):
     model = ConsentState
-    extra = 0
-    can_delete = False
     fields = ("purpose", "granted", "method", "updated_at")
     readonly_fields = fields
     verbose_name_plural = _("Choix de prospection en vigueur")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ConsentState]:
         return super().get_queryset(request).select_related("purpose__wording", "record")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("moyen"))
     def method(self, state: ConsentState) -> str:

@@ -21,6 +21,7 @@ from dsar.actions import ACTIONS
 from dsar.models import OPEN_STATUSES, AccessArchive, DataRequest, IdentityDocument, RequestEvent
 from dsar.services.identity import identity_document_read
 from dsar.services.requests import request_create
+from portal.admin_tools import ReadOnlyInline
 from portal.audit import Actor, audit_log
 from portal.exceptions import PortalError
 
@@ -52,10 +53,8 @@ class DueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RequestEventInline(admin.TabularInline):
+class RequestEventInline(ReadOnlyInline):
     model = RequestEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "action", "actor", "note", "letter_link", "details")
     readonly_fields = fields
     verbose_name_plural = _("Historique de la demande")
@@ -79,25 +78,11 @@ class RequestEventInline(admin.TabularInline):
             return ""
         return "; ".join(f"{name} : « {old} » → « {new} »" for name, (old, new) in changes.items())
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AccessArchiveInline(admin.TabularInline):
+class AccessArchiveInline(ReadOnlyInline):
     model = AccessArchive
-    extra = 0
-    can_delete = False
     fields = ("created_at", "portability", "size", "expires_at", "downloaded_at", "deleted_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class StaffRequestForm(forms.ModelForm):
