@@ -62,6 +62,7 @@ registry.register(
             "is_restricted",
         ),
         provided_fields=CONTACT_FIELDS,
+        done_filters={"anonymise": Q(last_name="Client effacé", email="", phone="")},
         events={
             "collection": "collected_at",
             "last_contact": "last_contact_at",
@@ -234,6 +235,7 @@ registry.register(
         events={"document_date": "issued_on"},
         legal_obligation=_("Code de commerce, art. L123-22 : 10 ans"),
         archived={"archived_at": Now()},
+        done_filters={"archive": Q(archived_at__isnull=False)},
         ordering=("-issued_on", "-pk"),
     )
 )

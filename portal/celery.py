@@ -13,6 +13,10 @@ app.autodiscover_tasks()
 
 # Times are Europe/Paris (CELERY_TIMEZONE). Night jobs run while nobody works.
 app.conf.beat_schedule = {
+    "retention-purge": {
+        "task": "retention.tasks.purge",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "dsar-reminders": {
         "task": "dsar.tasks.reminders_send",
         "schedule": crontab(hour=7, minute=30),

@@ -123,6 +123,8 @@ class PersonalData:
     # Relations to load with the rows, beyond the declared foreign keys themselves (for
     # example what their __str__ reads), so that showing them costs no query per row.
     related: Sequence[str] = ()
+    # Rows a purge action has already dealt with (anonymised, archived): not taken again.
+    done_filters: Mapping[str, models.Q] = field(default_factory=dict)
 
     # Rows to select.
 
@@ -224,6 +226,10 @@ class PersonalData:
         if self.legal_obligation or self.erase_mode == "keep":
             return "archive"
         return self.erase_mode
+
+    def apply_action(self, qs: QuerySet[Any], action: str) -> int:
+        """Delete, anonymise or archive the rows of `qs` (one statement, plus files)."""
+        return self._apply(qs, action)  # type: ignore[arg-type]
 
     def _apply(self, qs: QuerySet[Any], action: PurgeAction) -> int:
         if action == "anonymise":

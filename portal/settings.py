@@ -325,5 +325,7 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # A staff invitation to the client area stays valid this many days, and works once.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+# Rows the retention purge handles per statement.
+PURGE_BATCH_SIZE = env.int("PURGE_BATCH_SIZE", default=1000)
 # Prefix of generated customer numbers (C000042).
 CUSTOMER_NUMBER_PREFIX = env.str("CUSTOMER_NUMBER_PREFIX", default="C")

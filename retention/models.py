@@ -47,3 +47,148 @@ class LegalHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} ({self.client_id})"
+
+
+class LegalBasis(models.TextChoices):
+    """GDPR art. 6.1."""
+
+    CONSENT = "a", _("a) consentement")
+    CONTRACT = "b", _("b) exécution d'un contrat")
+    LEGAL_OBLIGATION = "c", _("c) obligation légale")
+    VITAL_INTERESTS = "d", _("d) sauvegarde des intérêts vitaux")
+    PUBLIC_TASK = "e", _("e) mission d'intérêt public")
+    LEGITIMATE_INTERESTS = "f", _("f) intérêt légitime")
+
+
+class ProcessingActivity(models.Model):
+    """One line of the record of processing activities (GDPR art. 30), edited by staff."""
+
+    key = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("traitement"), max_length=200)
+    purposes = models.TextField(_("finalités"))
+    legal_basis = models.CharField(_("base légale"), max_length=1, choices=LegalBasis.choices)
+    persons = models.TextField(_("catégories de personnes"))
+    data_categories = models.TextField(_("catégories de données"))
+    recipients = models.TextField(_("destinataires"), blank=True)
+    transfers = models.TextField(_("transferts hors UE et garanties"), default="Aucun")
+    security = models.TextField(_("mesures de sécurité"), blank=True)
+    preset = models.CharField(_("modèle d'origine"), max_length=20, blank=True)
+    preset_digest = models.CharField(max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("traitement")
+        verbose_name_plural = _("registre des traitements")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RetentionRule(models.Model):
+    """How long one kind of personal data is kept, counted from which event, and what
+    happens then. The purge applies the enabled rules every night."""
+
+    class Unit(models.TextChoices):
+        DAYS = "days", _("jours")
+        MONTHS = "months", _("mois")
+        YEARS = "years", _("ans")
+
+    class Event(models.TextChoices):
+        COLLECTION = "collection", _("la collecte")
+        LAST_CONTACT = "last_contact", _("le dernier contact")
+        LAST_PURCHASE = "last_purchase", _("le dernier achat")
+        RELATIONSHIP_END = "relationship_end", _("la fin de la relation commerciale")
+        DOCUMENT_DATE = "document_date", _("la date du document")
+        REQUEST_CLOSURE = "request_closure", _("la clôture de la demande")
+        EXPIRY = "expiry", _("l'échéance prévue")
+
+    class Action(models.TextChoices):
+        DELETE = "delete", _("supprimer")
+        ANONYMISE = "anonymise", _("anonymiser")
+        ARCHIVE = "archive", _("archiver (accès restreint)")
+
+    activity = models.ForeignKey(
+        ProcessingActivity,
+        verbose_name=_("traitement"),
+        on_delete=models.PROTECT,
+        related_name="rules",
+    )
+    data_kind = models.CharField(_("données"), max_length=60)
+    label = models.CharField(_("description"), max_length=200)
+    duration = models.PositiveIntegerField(_("durée"))
+    unit = models.CharField(_("unité"), max_length=6, choices=Unit.choices)
+    event = models.CharField(_("à compter de"), max_length=20, choices=Event.choices)
+    action = models.CharField(_("puis"), max_length=10, choices=Action.choices)
+    legal_reference = models.CharField(_("fondement"), max_length=300)
+    justification = models.TextField(_("justification d'une durée au-delà du maximum"), blank=True)
+    enabled = models.BooleanField(_("appliquée"), default=True)
+    preset = models.CharField(_("modèle d'origine"), max_length=20, blank=True)
+    preset_digest = models.CharField(max_length=64, blank=True, editable=False)
+    notes = models.TextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("règle de conservation")
+        verbose_name_plural = _("règles de conservation")
+        ordering = ("activity__name", "data_kind")
+
+    def __str__(self) -> str:
+        return f"{self.label} : {self.duration} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        from retention.rules import rule_check
+
+        rule_check(self)
+
+    @property
+    def months(self) -> float:
+        factor = {"days": 1 / 30.4375, "months": 1, "years": 12}[self.unit]
+        return self.duration * factor
+
+
+class PurgeRun(models.Model):
+    """One run of the retention purge, with what each rule did (counts, never data)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("terminée")
+        FAILED = "failed", _("échouée")
+
+    started_at = models.DateTimeField(_("début"))
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    dry_run = models.BooleanField(_("simulation"), default=False)
+    status = models.CharField(
+        _("état"), max_length=8, choices=Status.choices, default=Status.RUNNING
+    )
+    runner = models.CharField(_("exécutée par"), max_length=200, blank=True)
+    counts = models.JSONField(_("résultats par règle"), default=dict, blank=True)
+    total = models.PositiveBigIntegerField(_("lignes traitées"), default=0)
+    statements = models.PositiveIntegerField(_("requêtes SQL"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+
+    class Meta:
+        verbose_name = _("purge")
+        verbose_name_plural = _("historique des purges")
+        ordering = ("-started_at",)
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class PurgeLock(models.Model):
+    """Who runs the purge now. Claimed with a conditional UPDATE, so that two runs never
+    overlap, even on two machines; a run that stops sending heartbeats is taken over."""
+
+    run = models.ForeignKey(
+        PurgeRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="purge_lock_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return f"purge lock ({self.run_id})"

@@ -3,7 +3,13 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from portal.personal_data import Activity, Category, PersonalData, registry
-from retention.models import LegalHold
+from retention.models import (
+    LegalHold,
+    ProcessingActivity,
+    PurgeLock,
+    PurgeRun,
+    RetentionRule,
+)
 
 registry.register(
     PersonalData(
@@ -21,3 +27,8 @@ registry.register(
         ),
     )
 )
+
+registry.exempt(ProcessingActivity, reason="The business's record of processing activities.")
+registry.exempt(RetentionRule, reason="Retention rules.")
+registry.exempt(PurgeRun, reason="Counts per rule, never data.")
+registry.exempt(PurgeLock, reason="Which purge run holds the lock.")

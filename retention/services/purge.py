@@ -1,0 +1,156 @@
+"""The nightly retention purge. It claims a run, so that two runs never overlap even on two
+machines; applies each enabled rule in batches of set-based statements (one SELECT of ids,
+one UPDATE or DELETE); spares clients under a legal hold, a restriction or an open request;
+records per rule what it did (counts, never data). Interrupted, it can simply run again:
+what was done is not matched any more."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Client
+from dsar.models import OPEN_STATUSES, DataRequest
+from retention.models import LegalHold, PurgeLock, PurgeRun, RetentionRule
+from retention.rules import cutoff, rule_declaration
+
+LOCK_STALE_AFTER = timedelta(minutes=15)
+
+
+def spared_clients(today: dt.date | None = None) -> QuerySet[Any]:
+    """Clients whose data no rule may touch: under a legal hold, restricted (art. 18), or
+    with a request still open."""
+    today = today or timezone.localdate()
+    holds = LegalHold.objects.filter(client=OuterRef("pk"), starts_on__lte=today).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
+    requests = DataRequest.objects.filter(client=OuterRef("pk"), status__in=OPEN_STATUSES)
+    return Client.objects.filter(Q(is_restricted=True) | Exists(holds) | Exists(requests)).values(
+        "pk"
+    )
+
+
+def _claim(run: PurgeRun) -> bool:
+    PurgeLock.objects.get_or_create(pk=1)
+    now = timezone.now()
+    claimed = (
+        PurgeLock.objects.filter(pk=1)
+        .filter(
+            Q(run__isnull=True)
+            | Q(heartbeat_at__lt=now - LOCK_STALE_AFTER)
+            | Q(heartbeat_at__isnull=True)
+        )
+        .update(run=run, heartbeat_at=now)
+    )
+    return claimed == 1
+
+
+def _heartbeat(run: PurgeRun) -> None:
+    PurgeLock.objects.filter(pk=1, run=run).update(heartbeat_at=timezone.now())
+
+
+def _release(run: PurgeRun) -> None:
+    PurgeLock.objects.filter(pk=1, run=run).update(run=None, heartbeat_at=None)
+
+
+@contextmanager
+def _count_statements() -> Iterator[list[int]]:
+    counter = [0]
+
+    def wrapper(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        counter[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield counter
+
+
+def purge_run(
+    *, dry_run: bool = False, batch_size: int | None = None, runner: str = ""
+) -> PurgeRun | None:
+    """Run the purge; None when another run holds the lock."""
+    batch_size = batch_size or settings.PURGE_BATCH_SIZE
+    run = PurgeRun.objects.create(
+        started_at=timezone.now(), dry_run=dry_run, runner=runner or socket.gethostname()
+    )
+    if not _claim(run):
+        run.delete()
+        return None
+    try:
+        with _count_statements() as statements:
+            spare = spared_clients()
+            for rule in RetentionRule.objects.filter(enabled=True).order_by("pk"):
+                run.counts[str(rule.pk)] = _apply_rule(
+                    rule, spare, run, dry_run=dry_run, batch_size=batch_size
+                )
+                run.total += run.counts[str(rule.pk)]["rows"]
+                run.save(update_fields=["counts", "total"])
+        run.statements = statements[0]
+        run.status = PurgeRun.Status.DONE
+    except BaseException as error:
+        run.status = PurgeRun.Status.FAILED
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+        raise
+    finally:
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at", "statements", "counts", "total"])
+        _release(run)
+    return run
+
+
+def _apply_rule(
+    rule: RetentionRule, spare: QuerySet[Any], run: PurgeRun, *, dry_run: bool, batch_size: int
+) -> dict[str, Any]:
+    declaration = rule_declaration(rule)
+    field_name = declaration.events[rule.event]
+    boundary: dt.date | dt.datetime = cutoff(rule)
+    model_field = declaration.model._meta.get_field(field_name.split("__")[0])
+    if isinstance(model_field, models.DateTimeField):
+        boundary = timezone.make_aware(dt.datetime.combine(boundary, dt.time.min))
+    candidates = declaration.queryset().filter(**{f"{field_name}__lt": boundary})
+    if declaration.client_path is not None:
+        path = f"{declaration.client_path}__in" if declaration.client_path else "pk__in"
+        candidates = candidates.exclude(**{path: spare})
+    done = declaration.done_filters.get(rule.action)
+    if done is not None:
+        candidates = candidates.exclude(done)
+    rows = batches = 0
+    last_pk: Any = None
+    while True:
+        page = candidates.order_by("pk")
+        if last_pk is not None:
+            page = page.filter(pk__gt=last_pk)
+        pks = list(page.values_list("pk", flat=True)[:batch_size])
+        if not pks:
+            break
+        if dry_run:
+            rows += len(pks)
+        else:
+            with transaction.atomic():
+                rows += declaration.apply_action(
+                    declaration.model._default_manager.filter(pk__in=pks), rule.action
+                )
+        batches += 1
+        last_pk = pks[-1]
+        _heartbeat(run)
+        if len(pks) < batch_size:
+            break
+    return {
+        "label": rule.label,
+        "data_kind": rule.data_kind,
+        "action": rule.action,
+        "cutoff": cutoff(rule).isoformat(),
+        "rows": rows,
+        "batches": batches,
+    }
