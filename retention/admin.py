@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 
 from retention.models import LegalHold, ProcessingActivity, PurgeRun, RetentionRule
+from retention.register import purge_chart, register_csv, register_ods
 
 
 class RetentionRuleInline(admin.StackedInline):
@@ -25,6 +28,31 @@ class ProcessingActivityAdmin(admin.ModelAdmin):
     list_display = ("name", "legal_basis", "preset", "updated_at")
     search_fields = ("name", "purposes")
     inlines = (RetentionRuleInline,)
+
+    def get_urls(self) -> list[URLPattern]:
+        export = self.admin_site.admin_view(self.export_view)
+        return [
+            path("export.<str:fmt>", export, name="retention_register_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        """The register as CSV or ODS, with the CNIL model's columns."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if fmt == "csv":
+            response = HttpResponse(register_csv(), content_type="text/csv; charset=utf-8")
+        elif fmt == "ods":
+            response = HttpResponse(
+                register_ods(), content_type="application/vnd.oasis.opendocument.spreadsheet"
+            )
+        else:
+            raise Http404
+        response["Content-Disposition"] = f'attachment; filename="registre-des-traitements.{fmt}"'
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        return super().changelist_view(request, {**(extra_context or {}), "register_exports": True})
 
 
 @admin.register(RetentionRule)
@@ -67,6 +95,9 @@ class PurgeRunAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in PurgeRun._meta.fields]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        return super().changelist_view(request, {**(extra_context or {}), "chart": purge_chart()})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
