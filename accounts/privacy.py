@@ -214,6 +214,9 @@ registry.register(
         scope=~Q(kind__in=Document.ACCOUNTING_KINDS),
         fields=("kind", "title", "reference", "issued_on", "uploaded_at"),
         events={"document_date": "issued_on", "collection": "uploaded_at"},
+        # Job-site documents (guarantees) may be kept in the restricted archive.
+        archived={"archived_at": Now()},
+        done_filters={"archive": Q(archived_at__isnull=False)},
         ordering=("-issued_on", "-pk"),
     )
 )
@@ -250,7 +253,7 @@ registry.register(
         client_path="client",
         fields=("created_at", "kind", "message", "handled_at"),
         provided_fields=("created_at", "kind", "message"),
-        events={"collection": "created_at"},
+        events={"collection": "created_at", "last_contact": "client__last_contact_at"},
         ordering=("-created_at",),
     )
 )

@@ -128,7 +128,7 @@ registry.register(
         model=IdentityDocument,
         client_path="request__client",
         fields=("uploaded_at", "content_type"),
-        events={"collection": "uploaded_at"},
+        events={"collection": "uploaded_at", "request_closure": "request__closed_at"},
     )
 )
 
@@ -141,7 +141,7 @@ registry.register(
         model=AccessArchive,
         client_path="client",
         fields=("created_at", "expires_at", "downloaded_at", "portability"),
-        events={"expiry": "expires_at"},
+        events={"expiry": "expires_at", "collection": "created_at"},
     )
 )
 

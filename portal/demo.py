@@ -22,6 +22,7 @@ from dsar.models import DataRequest, Kind, RequestChannel
 from dsar.services.requests import request_create
 from portal.audit import Actor
 from portal.models import Controller
+from retention.presets import preset_apply
 
 STAFF_PASSWORD = "Equipe-Demo-2026!"
 CLIENT_PASSWORD = "Piscine-Demo-2026"
@@ -312,6 +313,8 @@ def demo_seed() -> list[DemoLogin]:
         ],
     )
     _requests(alice, bruno)
+    # The demo business installs pools: its register and retention rules.
+    preset_apply("piscine")
     _choices(alice, {"marketing_email": True, "newsletter": True}, Method.PORTAL)
     _choices(bruno, {"marketing_sms": True}, Method.FORM)
     # Withdrawing every purpose puts her on the suppression list.

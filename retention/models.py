@@ -114,7 +114,16 @@ class RetentionRule(models.Model):
         on_delete=models.PROTECT,
         related_name="rules",
     )
-    data_kind = models.CharField(_("données"), max_length=60)
+    # Blank for data the portal does not hold (call recordings, video): the rule documents
+    # the register and the privacy policy, and the purge leaves it alone.
+    data_kind = models.CharField(_("données"), max_length=60, blank=True)
+    client_status = models.CharField(
+        _("seulement pour"),
+        max_length=10,
+        choices=Client.Status.choices,
+        blank=True,
+        help_text=_("Par exemple les prospects : un client en relation n'est pas concerné."),
+    )
     label = models.CharField(_("description"), max_length=200)
     duration = models.PositiveIntegerField(_("durée"))
     unit = models.CharField(_("unité"), max_length=6, choices=Unit.choices)
@@ -124,6 +133,7 @@ class RetentionRule(models.Model):
     justification = models.TextField(_("justification d'une durée au-delà du maximum"), blank=True)
     enabled = models.BooleanField(_("appliquée"), default=True)
     preset = models.CharField(_("modèle d'origine"), max_length=20, blank=True)
+    preset_key = models.CharField(max_length=80, blank=True, editable=False)
     preset_digest = models.CharField(max_length=64, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)

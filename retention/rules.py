@@ -31,6 +31,8 @@ def rule_declaration(rule: RetentionRule) -> PersonalData:
 
 def rule_check(rule: RetentionRule) -> None:
     """The reasons a rule cannot be applied, as a French ValidationError."""
+    if not rule.data_kind:
+        return  # documents a period for data the portal does not hold
     keys = {d.key for d in registry}
     if rule.data_kind not in keys:
         raise ValidationError({"data_kind": _("Ce type de données n'existe pas dans la carte.")})

@@ -90,7 +90,8 @@ def purge_run(
     try:
         with _count_statements() as statements:
             spare = spared_clients()
-            for rule in RetentionRule.objects.filter(enabled=True).order_by("pk"):
+            rules = RetentionRule.objects.filter(enabled=True).exclude(data_kind="").order_by("pk")
+            for rule in rules:
                 run.counts[str(rule.pk)] = _apply_rule(
                     rule, spare, run, dry_run=dry_run, batch_size=batch_size
                 )
@@ -109,19 +110,31 @@ def purge_run(
     return run
 
 
+def _final_field(model: type[models.Model], path: str) -> Any:
+    """The field at the end of an ORM path ("request__closed_at" → DataRequest.closed_at)."""
+    field: Any = None
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        if field.is_relation:
+            model = field.related_model
+    return field
+
+
 def _apply_rule(
     rule: RetentionRule, spare: QuerySet[Any], run: PurgeRun, *, dry_run: bool, batch_size: int
 ) -> dict[str, Any]:
     declaration = rule_declaration(rule)
     field_name = declaration.events[rule.event]
     boundary: dt.date | dt.datetime = cutoff(rule)
-    model_field = declaration.model._meta.get_field(field_name.split("__")[0])
-    if isinstance(model_field, models.DateTimeField):
+    if isinstance(_final_field(declaration.model, field_name), models.DateTimeField):
         boundary = timezone.make_aware(dt.datetime.combine(boundary, dt.time.min))
     candidates = declaration.queryset().filter(**{f"{field_name}__lt": boundary})
     if declaration.client_path is not None:
         path = f"{declaration.client_path}__in" if declaration.client_path else "pk__in"
         candidates = candidates.exclude(**{path: spare})
+    if rule.client_status:
+        status_path = f"{declaration.client_path}__status" if declaration.client_path else "status"
+        candidates = candidates.filter(**{status_path: rule.client_status})
     done = declaration.done_filters.get(rule.action)
     if done is not None:
         candidates = candidates.exclude(done)

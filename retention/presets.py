@@ -1,0 +1,191 @@
+"""Sector presets: the processing activities and retention rules of the five businesses the
+portal grew from (../shared/seeds), corrected where their policies break the law (each
+correction is written in the rule's notes). Applying a preset again changes nothing, and
+never overwrites what the business edited since, unless forced."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from portal.personal_data import registry
+from retention.models import ProcessingActivity, RetentionRule
+
+PRESETS = ("piscine", "conciergerie", "informatique", "toiture", "serrurerie")
+FOLDER = Path(__file__).resolve().parent / "presets"
+ACTIVITY_FIELDS = (
+    "name",
+    "purposes",
+    "legal_basis",
+    "persons",
+    "data_categories",
+    "recipients",
+    "transfers",
+    "security",
+)
+RULE_FIELDS = (
+    "data_kind",
+    "label",
+    "duration",
+    "unit",
+    "event",
+    "action",
+    "legal_reference",
+    "client_status",
+    "enabled",
+    "notes",
+)
+# The law counts 10 years from the close of the financial year: from the invoice's date,
+# 11 years cover any financial year.
+INVOICE_YEARS = 11
+
+
+@dataclass
+class PresetReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_edits: list[str] = field(default_factory=list)
+
+
+def load(name: str) -> dict[str, Any]:
+    if name not in PRESETS:
+        raise ValueError(f"Unknown preset {name!r}")
+    data: dict[str, Any] = json.loads((FOLDER / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _digest(values: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps(values, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def rule_values(raw: dict[str, Any]) -> dict[str, Any]:
+    """A rule as the portal applies it: the preset's values, made to fit the map of
+    personal data, each adjustment written in the notes."""
+    notes = [raw["correction"]] if raw.get("corrected") and raw.get("correction") else []
+    values = {
+        "data_kind": raw.get("data_kind") or "",
+        "label": raw["label"][:200],
+        "duration": int(raw["duration"]),
+        "unit": raw["unit"],
+        "event": raw["event"],
+        "action": raw["action"],
+        "legal_reference": raw["legal_reference"][:300],
+        "client_status": "",
+        "enabled": True,
+    }
+    kind = values["data_kind"]
+    if kind == "accounts.client_profile":
+        if values["event"] == "last_contact":
+            values["client_status"] = "prospect"
+            notes.append(
+                "Appliquée aux seuls prospects : un client en relation n'est pas concerné."
+            )
+        if values["action"] == "delete":
+            values["action"] = "anonymise"
+            notes.append(
+                "Anonymisée plutôt que supprimée : la fiche garde le numéro client des "
+                "factures archivées."
+            )
+    if kind == "accounts.invoices" and values["unit"] == "years" and values["duration"] == 10:
+        values["duration"] = INVOICE_YEARS
+        notes.append(
+            "10 ans à compter de la clôture de l'exercice (Code de commerce L123-22) : "
+            "11 ans depuis la date de la facture couvrent tout exercice."
+        )
+    if kind:
+        declaration = registry.get(kind)
+        if values["event"] not in declaration.events:
+            values["enabled"] = False
+            notes.append(
+                "Non appliquée : ces données ne se comptent pas à partir de cet événement."
+            )
+        unsupported = (values["action"] == "anonymise" and not declaration.anonymised) or (
+            values["action"] == "archive" and not declaration.archived
+        )
+        if unsupported or kind == "portal.audit_trail":
+            values["enabled"] = False
+            notes.append(
+                "Non appliquée par la purge pour le moment : le journal d'audit chaîné demande "
+                "une purge avec point de contrôle."
+                if kind == "portal.audit_trail"
+                else "Non appliquée : cette action n'existe pas pour ces données."
+            )
+    values["notes"] = "\n".join(notes)
+    return values
+
+
+def preset_apply(name: str, *, force: bool = False) -> PresetReport:
+    preset = load(name)
+    report = PresetReport()
+    with transaction.atomic():
+        for raw in preset["activities"]:
+            values = {
+                "name": raw["name"][:200],
+                "purposes": raw["purposes"],
+                "legal_basis": raw["legal_basis"],
+                "persons": raw["persons"],
+                "data_categories": raw["data"],
+                "recipients": raw.get("recipients", ""),
+                "transfers": raw.get("transfers") or "Aucun",
+                "security": raw.get("security", ""),
+            }
+            _upsert(
+                ProcessingActivity,
+                {"key": f"{name}-{raw['key']}"[:60]},
+                values,
+                ACTIVITY_FIELDS,
+                name,
+                force,
+                report,
+            )
+        for index, raw in enumerate(preset["rules"]):
+            values = rule_values(raw)
+            activity = ProcessingActivity.objects.get(key=f"{name}-{raw['activity']}"[:60])
+            _upsert(
+                RetentionRule,
+                {"preset": name, "preset_key": f"{name}:{index}"},
+                {"activity": activity, **values},
+                RULE_FIELDS,
+                name,
+                force,
+                report,
+            )
+    return report
+
+
+def _upsert(
+    model: Any,
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    fields: tuple[str, ...],
+    preset: str,
+    force: bool,
+    report: PresetReport,
+) -> None:
+    digest = _digest({f: values[f] for f in fields if f in values})
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        model.objects.create(**{**lookup, **values, "preset": preset, "preset_digest": digest})
+        report.created += 1
+        return
+    current = _digest({f: getattr(row, f) for f in fields if f in values})
+    if current == digest:
+        report.unchanged += 1
+        return
+    edited = current != row.preset_digest
+    if edited and not force:
+        report.kept_edits.append(str(row))
+        return
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.preset, row.preset_digest = preset, digest
+    row.save()
+    report.updated += 1
