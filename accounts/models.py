@@ -116,6 +116,10 @@ class Client(models.Model):
     loyalty_card_valid_until = models.DateField(
         _("carte de fidélité valable jusqu'au"), null=True, blank=True
     )
+    # The single message before an inactivity purge (CNIL: one re-solicitation of a prospect).
+    retention_warned_at = models.DateTimeField(
+        _("prévenu avant effacement le"), null=True, blank=True, editable=False
+    )
     is_restricted = models.BooleanField(
         _("traitement limité"),
         default=False,

@@ -29,6 +29,7 @@ register_action_labels(
         "accounts.contact_request.received": _("Réception de votre demande de contact"),
         "accounts.contact_request.handled": _("Traitement de votre demande de contact"),
         "accounts.contact_request.viewed": _("Lecture de votre demande par notre équipe"),
+        "retention.client.warned": _("Message avant l'effacement de vos coordonnées"),
         "accounts.invitation.sent": _("Envoi d'une invitation à l'espace client"),
         "accounts.invitation.accepted": _("Activation de votre espace client"),
         "accounts.document.added": _("Dépôt d'un document"),

@@ -8,6 +8,7 @@ from consent import views as consent_views
 from consent import webhooks as consent_webhooks
 from dsar import views as dsar_views
 from portal import views
+from retention import views as retention_views
 
 # Staff log in through allauth, so that the login is throttled and asks for the TOTP code.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -78,6 +79,7 @@ urlpatterns = [
     ),
     path("desinscription/<str:token>/", consent_views.unsubscribe, name="consent_unsubscribe"),
     path("contact/", consent_views.contact, name="contact"),
+    path("conserver/<str:token>/", retention_views.keep, name="retention_keep"),
     path("cookies/", consent_views.cookie_preferences, name="cookie_preferences"),
     path("contact/confirmation/<str:token>/", consent_views.confirm, name="consent_confirm"),
     path("webhooks/twilio/sms/", consent_webhooks.twilio_inbound_sms, name="twilio_inbound_sms"),

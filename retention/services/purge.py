@@ -22,6 +22,13 @@ from accounts.models import Client
 from dsar.models import OPEN_STATUSES, DataRequest
 from retention.models import LegalHold, PurgeLock, PurgeRun, RetentionRule
 from retention.rules import cutoff, rule_declaration
+from retention.services.warnings import (
+    NOTICE,
+    is_inactivity_rule,
+    to_warn,
+    waited_long_enough,
+    warn,
+)
 
 LOCK_STALE_AFTER = timedelta(minutes=15)
 
@@ -132,6 +139,17 @@ def _apply_rule(
     if declaration.client_path is not None:
         path = f"{declaration.client_path}__in" if declaration.client_path else "pk__in"
         candidates = candidates.exclude(**{path: spare})
+    if is_inactivity_rule(rule):
+        # Warn first, once; take only those warned 30 days ago (or who cannot be warned).
+        purge_on = cutoff(rule) + NOTICE
+        clients = list(to_warn(rule, spare))
+        if not dry_run:
+            for client in clients:
+                warn(client, purge_on)
+        warned = len(clients)
+        candidates = candidates.filter(waited_long_enough())
+    else:
+        warned = 0
     if rule.client_status:
         status_path = f"{declaration.client_path}__status" if declaration.client_path else "status"
         candidates = candidates.filter(**{status_path: rule.client_status})
@@ -166,4 +184,5 @@ def _apply_rule(
         "cutoff": cutoff(rule).isoformat(),
         "rows": rows,
         "batches": batches,
+        "warned": warned,
     }

@@ -46,9 +46,17 @@ def _rule(activity, **kwargs) -> RetentionRule:
     return rule
 
 
-def _prospect(last_contact: dt.datetime) -> Client:
+def _prospect(last_contact: dt.datetime, warned_days_ago: int | None = 40) -> Client:
+    """A prospect, by default warned long enough ago for the purge to take them."""
+    warned = (
+        timezone.now() - dt.timedelta(days=warned_days_ago) if warned_days_ago is not None else None
+    )
     return ClientFactory(
-        user=None, status="prospect", last_contact_at=last_contact, email="p@client.test"
+        user=None,
+        status="prospect",
+        last_contact_at=last_contact,
+        email="p@client.test",
+        retention_warned_at=warned,
     )
 
 
