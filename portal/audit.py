@@ -208,6 +208,26 @@ def audit_scrub_client(*, client: Client) -> int:
     return touched
 
 
+def audit_purge_through(event_id: int) -> int:
+    """Delete the events from the start of the chain up to `event_id` (retention), keeping
+    the last one's hash as the checkpoint verification starts from. Returns the rows deleted."""
+    with transaction.atomic():
+        head = _locked_head()
+        last = (
+            AuditEvent.objects.filter(id__lte=event_id).order_by("-id").values("id", "hash").first()
+        )
+        if last is None:
+            return 0
+        allow_in_transaction("portal.audit_purge", True)
+        deleted, _per_model = AuditEvent.objects.filter(id__lte=last["id"]).delete()
+        allow_in_transaction("portal.audit_purge", False)
+        head.anchor_event_id = last["id"]
+        head.anchor_hash = last["hash"]
+        head.count -= deleted
+        head.save(update_fields=["anchor_event_id", "anchor_hash", "count"])
+    return deleted
+
+
 def _locked_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
@@ -232,10 +252,15 @@ def audit_chain_verify() -> ChainReport:
     """Recompute every hash, in order, up to the chain's head as it stands when the check
     starts (events appended meanwhile are left for the next check)."""
     head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead(last_hash=GENESIS_HASH)
-    prev_hash = GENESIS_HASH
+    # From the checkpoint the retention purge left, if any.
+    prev_hash = head.anchor_hash or GENESIS_HASH
     checked = 0
     last_id: int | None = None
-    rows = AuditEvent.objects.filter(id__lte=head.last_event_id or 0).order_by("id").values()
+    rows = (
+        AuditEvent.objects.filter(id__lte=head.last_event_id or 0, id__gt=head.anchor_event_id or 0)
+        .order_by("id")
+        .values()
+    )
     for row in rows.iterator(chunk_size=2000):
         reason = _row_fault(row, prev_hash)
         if reason:

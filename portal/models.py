@@ -116,6 +116,10 @@ class AuditChainHead(models.Model):
     last_event_id = models.BigIntegerField(null=True)
     last_hash = models.CharField(max_length=64)
     count = models.BigIntegerField(default=0)
+    # Events past their retention are deleted from the start of the chain; the last one
+    # deleted leaves its id and hash, from which verification starts.
+    anchor_event_id = models.BigIntegerField(null=True)
+    anchor_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         constraints: ClassVar = [

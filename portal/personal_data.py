@@ -123,6 +123,8 @@ class PersonalData:
     # Relations to load with the rows, beyond the declared foreign keys themselves (for
     # example what their __str__ reads), so that showing them costs no query per row.
     related: Sequence[str] = ()
+    # False for logs kept for a fixed time whoever they are about (the audit trail).
+    purge_spares_clients: bool = True
     # Rows a purge action has already dealt with (anonymised, archived): not taken again.
     done_filters: Mapping[str, models.Q] = field(default_factory=dict)
 

@@ -45,6 +45,42 @@ RULE_FIELDS = (
 INVOICE_YEARS = 11
 
 
+# What every business keeps in the same way, whatever its sector.
+COMMON_ACTIVITY = {
+    "key": "portail",
+    "name": "Droits des personnes et sécurité de l'espace client",
+    "purposes": "Respect des oppositions et des droits des personnes, sécurité des comptes",
+    "legal_basis": "c",
+    "persons": "Clients, prospects et personnes s'étant opposées à la prospection",
+    "data": "Empreintes chiffrées des coordonnées opposées, sessions de connexion",
+    "recipients": "Personnel habilité",
+    "transfers": "Aucun",
+    "security": "Empreintes salées (HMAC), accès restreint, journal d'audit chaîné",
+}
+COMMON_RULES = [
+    {
+        "activity": "portail",
+        "data_kind": "consent.suppression",
+        "label": "Liste d'opposition (empreintes chiffrées des coordonnées)",
+        "duration": 0,
+        "unit": "days",
+        "event": "expiry",
+        "action": "delete",
+        "legal_reference": "CNIL, liste repoussoir : 3 ans après la dernière opposition",
+    },
+    {
+        "activity": "portail",
+        "data_kind": "accounts.sessions",
+        "label": "Sessions de connexion (adresse IP, navigateur)",
+        "duration": 1,
+        "unit": "years",
+        "event": "last_contact",
+        "action": "delete",
+        "legal_reference": "CNIL, recommandation sur la journalisation : 6 mois à 1 an",
+    },
+]
+
+
 @dataclass
 class PresetReport:
     created: int = 0
@@ -57,6 +93,8 @@ def load(name: str) -> dict[str, Any]:
     if name not in PRESETS:
         raise ValueError(f"Unknown preset {name!r}")
     data: dict[str, Any] = json.loads((FOLDER / f"{name}.json").read_text(encoding="utf-8"))
+    data["activities"] = [*data["activities"], COMMON_ACTIVITY]
+    data["rules"] = [*data["rules"], *COMMON_RULES]
     return data
 
 
@@ -110,14 +148,15 @@ def rule_values(raw: dict[str, Any]) -> dict[str, Any]:
         unsupported = (values["action"] == "anonymise" and not declaration.anonymised) or (
             values["action"] == "archive" and not declaration.archived
         )
-        if unsupported or kind == "portal.audit_trail":
-            values["enabled"] = False
+        if kind == "portal.audit_trail" and values["action"] != "delete":
+            values["action"] = "delete"
             notes.append(
-                "Non appliquée par la purge pour le moment : le journal d'audit chaîné demande "
-                "une purge avec point de contrôle."
-                if kind == "portal.audit_trail"
-                else "Non appliquée : cette action n'existe pas pour ces données."
+                "Supprimé au-delà de la durée : le journal chaîné garde un point de contrôle "
+                "pour rester vérifiable."
             )
+        elif unsupported:
+            values["enabled"] = False
+            notes.append("Non appliquée : cette action n'existe pas pour ces données.")
     values["notes"] = "\n".join(notes)
     return values
 

@@ -136,7 +136,7 @@ def _apply_rule(
     if isinstance(_final_field(declaration.model, field_name), models.DateTimeField):
         boundary = timezone.make_aware(dt.datetime.combine(boundary, dt.time.min))
     candidates = declaration.queryset().filter(**{f"{field_name}__lt": boundary})
-    if declaration.client_path is not None:
+    if declaration.client_path is not None and declaration.purge_spares_clients:
         path = f"{declaration.client_path}__in" if declaration.client_path else "pk__in"
         candidates = candidates.exclude(**{path: spare})
     if is_inactivity_rule(rule):
