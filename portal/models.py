@@ -25,6 +25,7 @@ class Controller(models.Model):
     )
     dpo_email = models.EmailField(_("e-mail du délégué"), blank=True)
     dpo_address = models.TextField(_("adresse postale du délégué"), blank=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True, null=True)
 
     class Meta:
         verbose_name = _("responsable de traitement")

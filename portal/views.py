@@ -7,8 +7,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal.personal_data import ACTIVITY_LEGAL_BASIS, Activity, Category, PersonalData, registry
-
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,28 +17,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def privacy_policy(request: HttpRequest) -> HttpResponse:
-    """Generated from the map of personal data and the controller's identity."""
-    activities: dict[Activity, list[PersonalData]] = {}
-    for declaration in registry:
-        activities.setdefault(declaration.activity, []).append(declaration)
-    return render(
-        request,
-        "portal/privacy_policy.html",
-        {
-            "activities": [
-                {
-                    "label": activity.label,
-                    "basis": ACTIVITY_LEGAL_BASIS.get(activity, ""),
-                    "declarations": declarations,
-                    "categories": sorted(
-                        {str(Category(c).label) for d in declarations for c in d.categories}
-                    ),
-                }
-                for activity, declarations in activities.items()
-            ],
-            "kept_by_law": [d for d in registry if d.legal_obligation],
-        },
-    )
+    """Generated from the register, the retention rules and the controller's identity."""
+    from retention.policy import policy_context
+
+    return render(request, "portal/privacy_policy.html", policy_context())
 
 
 @never_cache
