@@ -148,6 +148,9 @@ class Client(models.Model):
             models.Index(Lower("email"), name="client_email_ci"),
             models.Index(fields=["email_digest"], name="client_email_digest"),
             models.Index(fields=["phone_digest"], name="client_phone_digest"),
+            models.Index(
+                fields=["id"], condition=models.Q(is_restricted=True), name="client_restricted"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,8 @@
 """The nightly retention purge. It claims a run, so that two runs never overlap even on two
-machines; applies each enabled rule in batches of set-based statements (one SELECT of ids,
-one UPDATE or DELETE); spares clients under a legal hold, a restriction or an open request;
-records per rule what it did (counts, never data). Interrupted, it can simply run again:
-what was done is not matched any more."""
+machines; applies each enabled rule in batches of set-based statements (one SELECT finding
+where the batch ends, one UPDATE or DELETE); spares clients under a legal hold, a
+restriction or an open request; records per rule what it did (counts, never data).
+Interrupted, it can simply run again: what was done is not matched any more."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Client
@@ -35,15 +35,22 @@ LOCK_STALE_AFTER = timedelta(minutes=15)
 
 def spared_clients(today: dt.date | None = None) -> QuerySet[Any]:
     """Clients whose data no rule may touch: under a legal hold, restricted (art. 18), or
-    with a request still open."""
+    with a request still open. A union of three small index lookups, so that the statements
+    that use it never scan every client."""
     today = today or timezone.localdate()
-    holds = LegalHold.objects.filter(client=OuterRef("pk"), starts_on__lte=today).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    restricted = Client.objects.filter(is_restricted=True).order_by().values("pk")
+    held = (
+        LegalHold.objects.filter(starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .order_by()
+        .values("client_id")
     )
-    requests = DataRequest.objects.filter(client=OuterRef("pk"), status__in=OPEN_STATUSES)
-    return Client.objects.filter(Q(is_restricted=True) | Exists(holds) | Exists(requests)).values(
-        "pk"
+    pending = (
+        DataRequest.objects.filter(status__in=OPEN_STATUSES, client__isnull=False)
+        .order_by()
+        .values("client_id")
     )
+    return restricted.union(held, pending)
 
 
 def _claim(run: PurgeRun) -> bool:
@@ -159,24 +166,23 @@ def _apply_rule(
     rows = batches = 0
     last_pk: Any = None
     while True:
-        page = candidates.order_by("pk")
-        if last_pk is not None:
-            page = page.filter(pk__gt=last_pk)
-        pks = list(page.values_list("pk", flat=True)[:batch_size])
-        if not pks:
-            break
+        # A batch is a range of primary keys holding at most batch_size candidates: one
+        # SELECT finds where it ends, one UPDATE or DELETE takes it, without carrying the
+        # ids back and forth.
+        page = candidates if last_pk is None else candidates.filter(pk__gt=last_pk)
+        ends = list(page.order_by("pk").values_list("pk", flat=True)[batch_size - 1 : batch_size])
+        batch = page.filter(pk__lte=ends[0]) if ends else page
         if dry_run:
-            rows += len(pks)
+            taken = batch.count()
         else:
             with transaction.atomic():
-                rows += declaration.apply_action(
-                    declaration.model._default_manager.filter(pk__in=pks), rule.action
-                )
-        batches += 1
-        last_pk = pks[-1]
+                taken = declaration.apply_action(batch, rule.action)
+        rows += taken
+        batches += 1 if taken or ends else 0
         _heartbeat(run)
-        if len(pks) < batch_size:
+        if not ends:
             break
+        last_pk = ends[0]
     return {
         "label": rule.label,
         "data_kind": rule.data_kind,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Client, Document
-from dsar.models import Kind
+from dsar.models import DataRequest, Kind
 from portal.dates import add_months
 from portal.personal_data import registry
 from retention.models import LegalHold, ProcessingActivity, PurgeLock, PurgeRun, RetentionRule
@@ -95,6 +95,22 @@ def test_holds_restrictions_and_open_requests_are_spared(activity) -> None:
     assert set(survivors.values_list("pk", flat=True)) >= {held.pk, restricted.pk, asking.pk}
     plain.refresh_from_db()
     assert plain.last_name == "Client effacé"
+
+
+def test_an_open_request_from_someone_not_on_file_spares_nobody(activity) -> None:
+    # A request without a client must not put a NULL among the spared clients: NOT IN with a
+    # NULL matches nothing, and the purge would silently stop purging anyone.
+    _rule(activity)
+    old = timezone.now() - dt.timedelta(days=4 * 365)
+    prospect = _prospect(old)
+    from dsar.services.requests import request_create
+    from portal.audit import Actor
+
+    request_create(kind=Kind.ACCESS, channel="letter", by=Actor(), requester_email="x@y.test")
+    assert DataRequest.objects.filter(client__isnull=True).exists()
+    assert purge_run().total == 1
+    prospect.refresh_from_db()
+    assert prospect.last_name == "Client effacé"
 
 
 def test_a_dry_run_counts_and_changes_nothing(activity) -> None:
@@ -187,13 +203,18 @@ def test_statements_grow_with_batches_not_rows(activity) -> None:
     client = ClientFactory()
     for _ in range(10):
         DocumentFactory(client=client, issued_on=timezone.localdate() - dt.timedelta(days=800))
-    small = purge_run(batch_size=5, dry_run=True)
-    large = purge_run(batch_size=100, dry_run=True)
-    assert small.counts[next(iter(small.counts))]["batches"] == 2
-    assert large.counts[next(iter(large.counts))]["batches"] == 1
-    assert small.statements - large.statements <= 4
-    run = purge_run(batch_size=5)
-    assert run.total == 10
+    few = purge_run(batch_size=100, dry_run=True)
+    for _ in range(40):
+        DocumentFactory(client=client, issued_on=timezone.localdate() - dt.timedelta(days=800))
+    many = purge_run(batch_size=100, dry_run=True)
+    assert (few.total, many.total) == (10, 50)
+    assert many.statements == few.statements
+    small = purge_run(batch_size=20, dry_run=True)
+    assert small.counts[next(iter(small.counts))]["batches"] == 3
+    assert many.counts[next(iter(many.counts))]["batches"] == 1
+    assert small.statements > many.statements
+    run = purge_run(batch_size=20)
+    assert run.total == 50
     assert not Document.objects.filter(kind="quote").exists()
 
 
