@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.db import transaction
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat, Now
 from django.db.models.query import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, ContactRequest, Document, Invitation, User
+from consent.services import consent_scrub_clients
 from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
 
 CONTACT_FIELDS = (
@@ -38,6 +42,15 @@ class ClientProfileData(PersonalData):
             values.pop("last_name", None)
             values.pop("civility", None)
         return self.for_client(client).update(**values)
+
+    def apply_action(self, qs: QuerySet[Any], action: str) -> int:
+        """An anonymised client's consent ledger goes with it: the proof of each choice stays,
+        the address and browser that could point back to them do not."""
+        if action != "anonymise":
+            return super().apply_action(qs, action)
+        with transaction.atomic():
+            consent_scrub_clients(clients=qs.values("pk"))
+            return super().apply_action(qs, action)
 
 
 registry.register(

@@ -1,7 +1,8 @@
 """Purge figures (issue: retention).
 
 On PostgreSQL, with N clients (default 1,000,000), their consent records and documents,
-30 % of them past retention, it prints:
+30 % of them past retention (prospects out of contact for 4 years, whose profile is anonymised
+and consent ledger scrubbed; quotes 4 years old, deleted), it prints:
 - the wall time and peak Python memory of the purge (and at N/10, to show memory flat);
 - in the same run, the time of hand-written SQL doing the same updates and deletes on an
   identical copy of the database;
@@ -103,7 +104,7 @@ def populate(count: int) -> None:
         first = cursor.fetchone()[0]
         with raw.copy(
             "COPY consent_consentrecord (client_id, purpose_id, granted, wording_id, method, at, "
-            "user_agent, proof, note) FROM STDIN"
+            "ip, user_agent, proof, note) FROM STDIN"
         ) as copy:
             for n in range(count):
                 copy.write_row(
@@ -114,7 +115,8 @@ def populate(count: int) -> None:
                         purpose.wording_id,
                         "portal",
                         now,
-                        "",
+                        "203.0.113.0",
+                        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
                         "",
                         "",
                     )
@@ -174,18 +176,42 @@ def rules() -> None:
     )
 
 
-HAND_SQL = """
+PAST_PROSPECTS = """
+    SELECT id FROM accounts_client
+    WHERE status = 'prospect' AND last_contact_at < now() - interval '3 years'
+      AND NOT is_restricted
+      AND (email = '' OR retention_warned_at <= now() - interval '30 days')
+      AND NOT (last_name = 'Client effacé' AND email = '' AND phone = '')
+"""
+HAND_SQL = f"""
+SELECT set_config('portal.consent_scrub', 'on', false);
+UPDATE consent_consentrecord SET ip = NULL, user_agent = '', proof = '', note = '',
+    scrubbed_at = now()
+WHERE scrubbed_at IS NULL AND client_id IN ({PAST_PROSPECTS});
 UPDATE accounts_client SET civility = '', first_name = '', last_name = 'Client effacé', email = '',
     phone = '', address_line1 = '', address_line2 = '', postal_code = '', city = '', country = '',
     source = '', loyalty_card_valid_until = NULL, email_digest = '', phone_digest = ''
-WHERE status = 'prospect' AND last_contact_at < now() - interval '3 years'
-  AND NOT is_restricted
-  AND (email = '' OR retention_warned_at <= now() - interval '30 days')
-  AND NOT (last_name = 'Client effacé' AND email = '' AND phone = '');
+WHERE id IN ({PAST_PROSPECTS});
 DELETE FROM accounts_document
 WHERE kind NOT IN ('invoice', 'credit_note') AND issued_on < (now() - interval '3 years')::date
   AND client_id NOT IN (SELECT id FROM accounts_client WHERE is_restricted);
 """
+
+
+STATE = """
+SELECT (SELECT count(*) FROM accounts_client WHERE last_name = 'Client effacé'),
+       (SELECT count(*) FROM consent_consentrecord WHERE scrubbed_at IS NOT NULL),
+       (SELECT count(*) FROM accounts_document)
+"""
+
+
+def state(database: str) -> tuple[int, ...]:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/{database}") as connection:
+        row = connection.execute(STATE).fetchone()
+    assert row is not None
+    return tuple(row)
 
 
 def main() -> None:
@@ -234,11 +260,13 @@ def main() -> None:
         tracemalloc.stop()
         connections.close_all()
         settings.DATABASES["default"]["NAME"] = DB
+        same = state(DB) == state(COPY)
         batches = sum(c["batches"] for c in run.counts.values())
         print(
             f"purge of {count} clients: {run.total} rows in {elapsed:.1f} s, peak Python memory "
             f"{peak / 2**20:.1f} MiB, {run.statements} SQL statements for {batches} batches; "
-            f"hand-written SQL: {hand:.1f} s (ratio {elapsed / hand:.2f})"
+            f"hand-written SQL: {hand:.1f} s (ratio {elapsed / hand:.2f}), "
+            f"same end state: {'yes' if same else 'NO'} {state(DB)}"
         )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Client
@@ -243,9 +245,15 @@ def sms_stop_received(*, phone: str, message_sid: str, by: Actor) -> int:
 def consent_scrub_client(*, client: Client) -> int:
     """Erasure: the ledger keeps what was chosen, when, how and under which wording (the
     proof owed), and loses the address, browser, references and notes."""
+    return consent_scrub_clients(clients=Client.objects.filter(pk=client.pk).values("pk"))
+
+
+def consent_scrub_clients(*, clients: QuerySet[Any]) -> int:
+    """The same for every client of `clients` (a queryset of client ids) in one statement:
+    the purge does it for each batch of clients it anonymises."""
     with transaction.atomic():
         allow_in_transaction("portal.consent_scrub", True)
-        touched = ConsentRecord.objects.filter(client=client, scrubbed_at__isnull=True).update(
+        touched = ConsentRecord.objects.filter(client__in=clients, scrubbed_at__isnull=True).update(
             ip=None, user_agent="", proof="", note="", scrubbed_at=timezone.now()
         )
         allow_in_transaction("portal.consent_scrub", False)

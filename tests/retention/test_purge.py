@@ -10,7 +10,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Client, Document
+from consent.models import ConsentRecord, Purpose
+from consent.services import Proof, consent_set
 from dsar.models import DataRequest, Kind
+from portal.audit import Actor
 from portal.dates import add_months
 from portal.personal_data import registry
 from retention.models import LegalHold, ProcessingActivity, PurgeLock, PurgeRun, RetentionRule
@@ -95,6 +98,34 @@ def test_holds_restrictions_and_open_requests_are_spared(activity) -> None:
     assert set(survivors.values_list("pk", flat=True)) >= {held.pk, restricted.pk, asking.pk}
     plain.refresh_from_db()
     assert plain.last_name == "Client effacé"
+
+
+def test_an_anonymised_prospect_keeps_the_proof_of_their_choices_without_identity(
+    activity,
+) -> None:
+    _rule(activity)
+    old = timezone.now() - dt.timedelta(days=4 * 365)
+    gone, kept = _prospect(old), _prospect(timezone.now())
+    purpose = Purpose.objects.get(key="marketing_email")
+    for client in (gone, kept):
+        consent_set(
+            client=client,
+            purpose=purpose,
+            granted=True,
+            proof=Proof(method="portal", user_agent="Firefox"),
+            by=Actor(ip="203.0.113.7"),
+        )
+    assert purge_run().total == 1
+    record = ConsentRecord.objects.get(client=gone)
+    assert (record.granted, record.method, record.ip, record.user_agent) == (
+        True,
+        "portal",
+        None,
+        "",
+    )
+    assert record.scrubbed_at is not None
+    untouched = ConsentRecord.objects.get(client=kept)
+    assert (untouched.user_agent, untouched.ip) == ("Firefox", "203.0.113.0")
 
 
 def test_an_open_request_from_someone_not_on_file_spares_nobody(activity) -> None:
