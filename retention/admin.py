@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from retention.models import LegalHold, ProcessingActivity, PurgeRun, RetentionRule
 from retention.register import purge_chart, register_csv, register_ods
@@ -93,8 +97,48 @@ class PurgeRunAdmin(admin.ModelAdmin):
     list_filter = ("status", "dry_run")
     date_hierarchy = "started_at"
 
+    fields = (
+        ("started_at", "finished_at"),
+        ("status", "dry_run", "runner"),
+        ("total", "statements"),
+        "per_rule",
+        "error",
+    )
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in PurgeRun._meta.fields]
+        return [*(f.name for f in PurgeRun._meta.fields), "per_rule"]
+
+    @admin.display(description=_("résultats par règle"))
+    def per_rule(self, run: PurgeRun) -> str:
+        actions = dict(RetentionRule.Action.choices)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    count["label"],
+                    actions.get(count["action"], count["action"]),
+                    date_format(dt.date.fromisoformat(count["cutoff"]), "SHORT_DATE_FORMAT"),
+                    count["rows"],
+                    count["batches"],
+                    count.get("warned", 0),
+                )
+                for count in run.counts.values()
+            ),
+        )
+        if not rows:
+            return str(_("Aucune règle appliquée."))
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("Règle"),
+            _("Action"),
+            _("Avant le"),
+            _("Lignes"),
+            _("Lots"),
+            _("Avertis"),
+            rows,
+        )
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         return super().changelist_view(request, {**(extra_context or {}), "chart": purge_chart()})

@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
@@ -183,7 +184,7 @@ class PurgeRun(models.Model):
         ordering = ("-started_at",)
 
     def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+        return f"{timezone.localtime(self.started_at):%d/%m/%Y %H:%M} ({self.get_status_display()})"
 
 
 class PurgeLock(models.Model):

@@ -56,6 +56,33 @@ def log_in(page, live_server, email: str, next_url: str = "/espace-client/") -> 
     page.wait_for_url(f"**{next_url}")
 
 
+def staff_log_in(page, live_server, user) -> None:
+    """Staff log in to the admin with their password and a TOTP code."""
+    import re
+
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+    from allauth.mfa.utils import decrypt
+
+    from tests.factories import PASSWORD
+
+    secret = decrypt(Authenticator.objects.get(user=user, type="totp").data["secret"])
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe", exact=False).fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    page.get_by_label(re.compile("Code", re.I)).fill(code)
+    page.get_by_role(
+        "button", name=re.compile("Se connecter|Connexion|Sign In|Valider|Confirm", re.I)
+    ).click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
 @pytest.fixture
 def page_without_javascript(browser) -> Iterator[object]:
     context = browser.new_context(locale="fr-FR", java_script_enabled=False)

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from dsar.models import DataRequest, Kind, Status
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, staff_log_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,28 +59,12 @@ def test_the_client_downloads_the_archive_after_giving_the_password_again(
 
 
 def test_staff_work_a_request_in_the_admin(page, live_server, alice, dana) -> None:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import (
-        format_hotp_value,
-        hotp_value,
-        yield_hotp_counters_from_time,
-    )
-    from allauth.mfa.utils import decrypt
     from playwright.sync_api import expect
 
     from tests.dsar.conftest import file_request
 
     request = file_request(alice)
-    secret = decrypt(Authenticator.objects.get(user=dana, type="totp").data["secret"])
-    page.goto(f"{live_server.url}/admin/")
-    page.get_by_label("Adresse e-mail").fill(dana.email)
-    page.get_by_label("Mot de passe", exact=False).fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
-    page.get_by_label(re.compile("Code", re.I)).fill(code)
-    page.get_by_role(
-        "button", name=re.compile("Se connecter|Connexion|Sign In|Valider|Confirm", re.I)
-    ).click()
+    staff_log_in(page, live_server, dana)
     page.goto(f"{live_server.url}/admin/dsar/datarequest/")
     page.get_by_role("link", name=request.reference).click()
     page.get_by_role("link", name="Générer l'archive").click()
