@@ -3,6 +3,7 @@ rules and the controller's identity: what the business says is what the portal d
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Max
@@ -43,6 +44,28 @@ def policy_context() -> dict[str, Any]:
         "cookie_categories": CATEGORIES,
         "updated_at": max((c for c in changes if c is not None), default=None),
     }
+
+
+def rules_for(client: Any) -> list[RetentionRule]:
+    """The retention rules in force that can reach this client (art. 15(1)(d)): those of
+    every status, and those limited to the client's own."""
+    rules = RetentionRule.objects.filter(enabled=True).select_related("activity")
+    return [
+        rule
+        for rule in rules.order_by("activity__name", "pk")
+        if rule.client_status in ("", client.status)
+    ]
+
+
+def recipients() -> list[str]:
+    """The recipients named in the register, each once, in the register's order."""
+    named = ProcessingActivity.objects.order_by("name").values_list("recipients", flat=True)
+    seen: dict[str, None] = {}
+    for text in named:
+        for part in re.split(r"[;\n]", text):
+            if part.strip(" .\t"):
+                seen.setdefault(part.strip(" .\t"), None)
+    return list(seen)
 
 
 def _map_activities() -> list[dict[str, Any]]:

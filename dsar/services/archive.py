@@ -22,6 +22,7 @@ from dsar.services.requests import _locked, record_event, require_identity
 from portal.audit import Actor
 from portal.models import Controller
 from portal.personal_data import ACTIVITY_LEGAL_BASIS, Category, PersonalData, registry
+from retention.policy import recipients, rules_for
 
 ARCHIVE_DAYS = 7
 
@@ -145,6 +146,8 @@ def letter_context(client: Client) -> dict[str, Any]:
             (str(d.label), str(d.legal_obligation)) for d in registry if d.legal_obligation
         ],
         "source": client.source,
+        "rules": rules_for(client),
+        "recipients": recipients(),
     }
 
 

@@ -47,6 +47,30 @@ def test_the_access_archive_walks_the_map(alice, staff, django_capture_on_commit
     assert "prête" in mail.outbox[-1].subject
 
 
+def test_the_access_letter_gives_the_register_s_retention_and_recipients(alice, staff) -> None:
+    import html
+
+    from retention.models import RetentionRule
+    from retention.presets import preset_apply
+
+    preset_apply("piscine")
+    built = archive.archive_build(request=file_request(alice), by=staff)
+    letter = html.unescape(_zip(built).read("lettre.html").decode())
+    for_clients = RetentionRule.objects.filter(preset="piscine", enabled=True).exclude(
+        client_status="prospect"
+    )
+    for rule in for_clients:
+        assert rule.label in letter
+    for rule in RetentionRule.objects.filter(preset="piscine", client_status="prospect"):
+        assert rule.label not in letter  # alice is a client, not a prospect
+    invoices = for_clients.get(data_kind="accounts.documents", event="document_date", unit="years")
+    assert (
+        f"{invoices.label} : {invoices.duration} ans après la date du document (archiver" in letter
+    )
+    assert "filiales, partenaires et prestataires" in letter
+    assert "Brevo (envoi des e-mails)" not in letter  # the register names the recipients
+
+
 def test_portability_holds_only_what_the_person_provided(alice, staff) -> None:
     request = file_request(alice, kind=Kind.PORTABILITY)
     built = archive.archive_build(request=request, by=staff)
