@@ -108,7 +108,12 @@ class Client(models.Model):
         help_text=_("Comment ces données ont été obtenues, quand ce n'est pas auprès du client."),
     )
     collected_at = models.DateTimeField(_("date de collecte"), default=timezone.now)
-    last_contact_at = models.DateTimeField(_("dernier contact"), null=True, blank=True)
+    # Collection is the first contact: retention for inactivity counts from here.
+    last_contact_at = models.DateTimeField(
+        _("dernier contact"),
+        default=timezone.now,
+        help_text=_("La collecte compte comme premier contact."),
+    )
     last_purchase_on = models.DateField(_("dernier achat"), null=True, blank=True)
     relationship_ended_on = models.DateField(
         _("fin de la relation commerciale"), null=True, blank=True
@@ -120,6 +125,8 @@ class Client(models.Model):
     retention_warned_at = models.DateTimeField(
         _("prévenu avant effacement le"), null=True, blank=True, editable=False
     )
+    # Set when the purge or an erasure anonymises the record.
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True, editable=False)
     is_restricted = models.BooleanField(
         _("traitement limité"),
         default=False,

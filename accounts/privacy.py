@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.db import transaction
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat, Now
 from django.db.models.query import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -28,29 +28,51 @@ CONTACT_FIELDS = (
 )
 
 
+NAME_FIELDS = ("civility", "first_name", "last_name")
+# What goes with a client record the purge anonymises: the login and everything that lets
+# someone sign in as them. (The consent ledger is scrubbed, not deleted: it is proof.)
+LOGIN_SATELLITES = (
+    "accounts.login_emails",
+    "accounts.mfa",
+    "accounts.sessions",
+    "accounts.invitations",
+)
+
+
+def has_accounting_documents() -> Exists:
+    return Exists(
+        Document.objects.filter(client=OuterRef("pk"), kind__in=Document.ACCOUNTING_KINDS)
+    )
+
+
 class ClientProfileData(PersonalData):
-    """Erasure keeps the name only when invoices must be kept: an invoice names its client
-    (Code de commerce L123-22); everything else goes."""
+    """Anonymisation keeps the name only while invoices must be kept: an invoice names its
+    client (Code de commerce L123-22); everything else goes. The purge anonymises the same
+    way as an erasure, in one statement per batch, and takes the login along."""
 
     def erase(self, client: Client) -> int:
-        keeps_name = Document.objects.filter(
-            client=client, kind__in=Document.ACCOUNTING_KINDS
-        ).exists()
         values = dict(self.anonymised)
-        if keeps_name:
-            values.pop("first_name", None)
-            values.pop("last_name", None)
-            values.pop("civility", None)
+        if Document.objects.filter(client=client, kind__in=Document.ACCOUNTING_KINDS).exists():
+            values = {k: v for k, v in values.items() if k not in NAME_FIELDS}
         return self.for_client(client).update(**values)
 
     def apply_action(self, qs: QuerySet[Any], action: str) -> int:
-        """An anonymised client's consent ledger goes with it: the proof of each choice stays,
-        the address and browser that could point back to them do not."""
         if action != "anonymise":
             return super().apply_action(qs, action)
+        ids = qs.values("pk")
         with transaction.atomic():
-            consent_scrub_clients(clients=qs.values("pk"))
-            return super().apply_action(qs, action)
+            consent_scrub_clients(clients=ids)
+            for key in LOGIN_SATELLITES:
+                satellite = registry.get(key)
+                rows = satellite.model._default_manager.filter(
+                    **{f"{satellite.client_path}__in": ids}
+                )
+                satellite.apply_action(rows, "delete")
+            login = registry.get("accounts.login")
+            login.apply_action(User.objects.filter(client__in=ids), "anonymise")
+            without_names = {k: v for k, v in self.anonymised.items() if k not in NAME_FIELDS}
+            kept_names = qs.filter(has_accounting_documents()).update(**without_names)
+            return kept_names + qs.exclude(has_accounting_documents()).update(**self.anonymised)
 
 
 registry.register(
@@ -75,7 +97,11 @@ registry.register(
             "is_restricted",
         ),
         provided_fields=CONTACT_FIELDS,
-        done_filters={"anonymise": Q(last_name="Client effacé", email="", phone="")},
+        # Done once anonymised, unless the name kept for invoices can go now.
+        done_filters={
+            "anonymise": Q(anonymised_at__isnull=False)
+            & (Q(last_name="Client effacé") | Q(has_accounting_documents()))
+        },
         events={
             "collection": "collected_at",
             "last_contact": "last_contact_at",
@@ -99,6 +125,7 @@ registry.register(
             "loyalty_card_valid_until": None,
             "email_digest": "",
             "phone_digest": "",
+            "anonymised_at": Now(),
         },
     )
 )
@@ -266,7 +293,8 @@ registry.register(
         client_path="client",
         fields=("created_at", "kind", "message", "handled_at"),
         provided_fields=("created_at", "kind", "message"),
-        events={"collection": "created_at", "last_contact": "client__last_contact_at"},
+        # A request is itself a contact: from a stranger it is the last one we know of.
+        events={"collection": "created_at", "last_contact": "created_at"},
         ordering=("-created_at",),
     )
 )

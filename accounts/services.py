@@ -78,6 +78,8 @@ def client_refresh_digests(client: Client) -> list[str]:
 def client_create(*, data: Mapping[str, Any], by: Actor) -> Client:
     with transaction.atomic():
         client = Client(**data)
+        if not data.get("last_contact_at") and data.get("collected_at"):
+            client.last_contact_at = data["collected_at"]  # collection is the first contact
         client_refresh_digests(client)
         client.save()
         if not client.customer_number:

@@ -17,6 +17,7 @@ postgres://postgres@127.0.0.1:5432), dropped and recreated each run.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
@@ -60,9 +61,12 @@ def populate(count: int) -> None:
     from consent.models import Purpose
 
     purpose = Purpose.objects.select_related("wording").get(key="marketing_email")
-    now = "2026-11-01 10:00:00+00"
-    old = "2022-06-01 10:00:00+00"
-    warned = "2026-09-01 10:00:00+00"
+    from django.utils import timezone
+
+    today = timezone.now()
+    now = today - dt.timedelta(days=20)
+    old = today - dt.timedelta(days=4 * 365)
+    warned = today - dt.timedelta(days=40)
     columns = (
         "customer_number, civility, first_name, last_name, email, phone, address_line1, "
         "address_line2, postal_code, city, country, language, status, source, collected_at, "
@@ -136,7 +140,7 @@ def populate(count: int) -> None:
                         "quote",
                         f"Devis {n}",
                         "",
-                        "2022-06-01" if past else "2026-10-01",
+                        (old if past else now).date(),
                         "",
                         "application/pdf",
                         0,
@@ -180,8 +184,10 @@ PAST_PROSPECTS = """
     SELECT id FROM accounts_client
     WHERE status = 'prospect' AND last_contact_at < now() - interval '3 years'
       AND NOT is_restricted
-      AND (email = '' OR retention_warned_at <= now() - interval '30 days')
-      AND NOT (last_name = 'Client effacé' AND email = '' AND phone = '')
+      AND (email = '' OR (retention_warned_at <= now() - interval '30 days'
+                          AND retention_warned_at >= now() - interval '90 days'
+                          AND retention_warned_at > last_contact_at))
+      AND anonymised_at IS NULL
 """
 HAND_SQL = f"""
 SELECT set_config('portal.consent_scrub', 'on', false);
@@ -190,7 +196,8 @@ UPDATE consent_consentrecord SET ip = NULL, user_agent = '', proof = '', note = 
 WHERE scrubbed_at IS NULL AND client_id IN ({PAST_PROSPECTS});
 UPDATE accounts_client SET civility = '', first_name = '', last_name = 'Client effacé', email = '',
     phone = '', address_line1 = '', address_line2 = '', postal_code = '', city = '', country = '',
-    source = '', loyalty_card_valid_until = NULL, email_digest = '', phone_digest = ''
+    source = '', loyalty_card_valid_until = NULL, email_digest = '', phone_digest = '',
+    anonymised_at = now()
 WHERE id IN ({PAST_PROSPECTS});
 DELETE FROM accounts_document
 WHERE kind NOT IN ('invoice', 'credit_note') AND issued_on < (now() - interval '3 years')::date
@@ -199,7 +206,8 @@ WHERE kind NOT IN ('invoice', 'credit_note') AND issued_on < (now() - interval '
 
 
 STATE = """
-SELECT (SELECT count(*) FROM accounts_client WHERE last_name = 'Client effacé'),
+SELECT (SELECT count(*) FROM accounts_client
+        WHERE last_name = 'Client effacé' AND anonymised_at IS NOT NULL),
        (SELECT count(*) FROM consent_consentrecord WHERE scrubbed_at IS NOT NULL),
        (SELECT count(*) FROM accounts_document)
 """

@@ -132,6 +132,12 @@ def rule_values(raw: dict[str, Any]) -> dict[str, Any]:
                 "Anonymisée plutôt que supprimée : la fiche garde le numéro client des "
                 "factures archivées."
             )
+    if kind in ("accounts.invoices", "accounts.documents") and values["action"] == "archive":
+        values["action"] = "delete"
+        notes.append(
+            "Supprimés au terme de la durée plutôt qu'archivés : une archive sans fin "
+            "garderait ces pièces au-delà de ce que la loi demande."
+        )
     if kind == "accounts.invoices" and values["unit"] == "years" and values["duration"] == 10:
         values["duration"] = INVOICE_YEARS
         notes.append(

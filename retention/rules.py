@@ -25,6 +25,13 @@ LEGAL_MAX_MONTHS = {
 }
 
 
+# The shortest a kind of data kept by law may be kept before it is deleted (in months):
+# invoices, 10 years from the close of the financial year, so 11 from the invoice date.
+LEGAL_MIN_MONTHS = {
+    "accounts.invoices": 132,  # Code de commerce L123-22
+}
+
+
 def rule_declaration(rule: RetentionRule) -> PersonalData:
     return registry.get(rule.data_kind)
 
@@ -45,12 +52,44 @@ def rule_check(rule: RetentionRule) -> None:
                 % {"events": allowed}
             }
         )
+    if rule.data_kind == "accounts.client_profile" and rule.event == RetentionRule.Event.COLLECTION:
+        raise ValidationError(
+            {
+                "event": _(
+                    "Comptez à partir du dernier contact : il part de la collecte, et chaque "
+                    "contact de la personne repousse l'échéance (CNIL)."
+                )
+            }
+        )
+    if rule.action == RetentionRule.Action.DELETE and declaration.erase_mode == "anonymise":
+        raise ValidationError(
+            {
+                "action": _(
+                    "Ces données s'anonymisent : la fiche garde le numéro client des factures."
+                )
+            }
+        )
     if rule.action == RetentionRule.Action.ANONYMISE and not declaration.anonymised:
         raise ValidationError(
             {"action": _("Ces données ne s'anonymisent pas : choisissez de les supprimer.")}
         )
     if rule.action == RetentionRule.Action.ARCHIVE and not declaration.archived:
         raise ValidationError({"action": _("Ces données ne s'archivent pas.")})
+    minimum = LEGAL_MIN_MONTHS.get(rule.data_kind)
+    if (
+        minimum is not None
+        and rule.action != RetentionRule.Action.ARCHIVE
+        and rule.months < minimum
+    ):
+        raise ValidationError(
+            {
+                "duration": _(
+                    "La loi impose de conserver ces données au moins %(months)d mois à compter "
+                    "de leur date : choisissez une durée plus longue, ou l'archivage."
+                )
+                % {"months": minimum}
+            }
+        )
     maximum = LEGAL_MAX_MONTHS.get(rule.data_kind)
     if maximum is not None and rule.months > maximum and not rule.justification.strip():
         raise ValidationError(

@@ -7,7 +7,9 @@ Interrupted, it can simply run again: what was done is not matched any more."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -31,6 +33,8 @@ from retention.services.warnings import (
 )
 
 LOCK_STALE_AFTER = timedelta(minutes=15)
+
+logger = logging.getLogger(__name__)
 
 
 def spared_clients(today: dt.date | None = None) -> QuerySet[Any]:
@@ -68,8 +72,13 @@ def _claim(run: PurgeRun) -> bool:
     return claimed == 1
 
 
+class LockLost(Exception):
+    """Another run took the lock over (this one stopped sending heartbeats for too long)."""
+
+
 def _heartbeat(run: PurgeRun) -> None:
-    PurgeLock.objects.filter(pk=1, run=run).update(heartbeat_at=timezone.now())
+    if not PurgeLock.objects.filter(pk=1, run=run).update(heartbeat_at=timezone.now()):
+        raise LockLost
 
 
 def _release(run: PurgeRun) -> None:
@@ -101,18 +110,28 @@ def purge_run(
     if not _claim(run):
         run.delete()
         return None
+    failed: list[str] = []
     try:
         with _count_statements() as statements:
             spare = spared_clients()
             rules = RetentionRule.objects.filter(enabled=True).exclude(data_kind="").order_by("pk")
             for rule in rules:
-                run.counts[str(rule.pk)] = _apply_rule(
-                    rule, spare, run, dry_run=dry_run, batch_size=batch_size
-                )
-                run.total += run.counts[str(rule.pk)]["rows"]
+                counts = run.counts[str(rule.pk)] = _counts(rule)
+                try:
+                    _apply_rule(rule, spare, run, counts, dry_run=dry_run, batch_size=batch_size)
+                except LockLost:
+                    raise
+                except Exception as error:
+                    # One rule that cannot be applied must not stop the others.
+                    logger.exception("Retention rule %s failed", rule.pk)
+                    counts["error"] = f"{type(error).__name__}: {error}"[:500]
+                    failed.append(rule.label)
+                run.total += counts["rows"]
                 run.save(update_fields=["counts", "total"])
         run.statements = statements[0]
-        run.status = PurgeRun.Status.DONE
+        run.status = PurgeRun.Status.FAILED if failed else PurgeRun.Status.DONE
+        if failed:
+            run.error = ("Règles non appliquées : " + " ; ".join(failed))[:2000]
     except BaseException as error:
         run.status = PurgeRun.Status.FAILED
         run.error = f"{type(error).__name__}: {error}"[:2000]
@@ -122,6 +141,18 @@ def purge_run(
         run.save(update_fields=["status", "error", "finished_at", "statements", "counts", "total"])
         _release(run)
     return run
+
+
+def _counts(rule: RetentionRule) -> dict[str, Any]:
+    return {
+        "label": rule.label,
+        "data_kind": rule.data_kind,
+        "action": rule.action,
+        "cutoff": cutoff(rule).isoformat(),
+        "rows": 0,
+        "batches": 0,
+        "warned": 0,
+    }
 
 
 def _final_field(model: type[models.Model], path: str) -> Any:
@@ -135,8 +166,15 @@ def _final_field(model: type[models.Model], path: str) -> Any:
 
 
 def _apply_rule(
-    rule: RetentionRule, spare: QuerySet[Any], run: PurgeRun, *, dry_run: bool, batch_size: int
-) -> dict[str, Any]:
+    rule: RetentionRule,
+    spare: QuerySet[Any],
+    run: PurgeRun,
+    counts: dict[str, Any],
+    *,
+    dry_run: bool,
+    batch_size: int,
+) -> None:
+    """Apply one rule, keeping `counts` up to date as each batch commits."""
     declaration = rule_declaration(rule)
     field_name = declaration.events[rule.event]
     boundary: dt.date | dt.datetime = cutoff(rule)
@@ -148,22 +186,14 @@ def _apply_rule(
         candidates = candidates.exclude(**{path: spare})
     if is_inactivity_rule(rule):
         # Warn first, once; take only those warned 30 days ago (or who cannot be warned).
-        purge_on = cutoff(rule) + NOTICE
-        clients = list(to_warn(rule, spare))
-        if not dry_run:
-            for client in clients:
-                warn(client, purge_on)
-        warned = len(clients)
+        counts["warned"] = _warn_all(rule, spare, run, dry_run=dry_run, batch_size=batch_size)
         candidates = candidates.filter(waited_long_enough())
-    else:
-        warned = 0
     if rule.client_status:
         status_path = f"{declaration.client_path}__status" if declaration.client_path else "status"
         candidates = candidates.filter(**{status_path: rule.client_status})
     done = declaration.done_filters.get(rule.action)
     if done is not None:
         candidates = candidates.exclude(done)
-    rows = batches = 0
     last_pk: Any = None
     while True:
         # A batch is a range of primary keys holding at most batch_size candidates: one
@@ -177,18 +207,33 @@ def _apply_rule(
         else:
             with transaction.atomic():
                 taken = declaration.apply_action(batch, rule.action)
-        rows += taken
-        batches += 1 if taken or ends else 0
+        counts["rows"] += taken
+        counts["batches"] += 1 if taken or ends else 0
         _heartbeat(run)
         if not ends:
             break
         last_pk = ends[0]
-    return {
-        "label": rule.label,
-        "data_kind": rule.data_kind,
-        "action": rule.action,
-        "cutoff": cutoff(rule).isoformat(),
-        "rows": rows,
-        "batches": batches,
-        "warned": warned,
-    }
+
+
+def _warn_all(
+    rule: RetentionRule, spare: QuerySet[Any], run: PurgeRun, *, dry_run: bool, batch_size: int
+) -> int:
+    """Send the warnings this rule calls for, a batch of clients at a time."""
+    pending = to_warn(rule, spare)
+    if dry_run:
+        return pending.count()
+    purge_on = timezone.localdate() + NOTICE
+    sent = 0
+    last_pk = 0
+    beat = time.monotonic()
+    while True:
+        clients = list(pending.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+        for client in clients:
+            sent += warn(client, purge_on)
+            if time.monotonic() - beat > 60:  # sending mail is slow: keep the lock
+                _heartbeat(run)
+                beat = time.monotonic()
+        _heartbeat(run)
+        if len(clients) < batch_size:
+            return sent
+        last_pk = clients[-1].pk

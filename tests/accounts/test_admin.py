@@ -30,8 +30,8 @@ def _client_form(client: Client, **changes) -> dict:
         "source": "",
         "collected_at_0": _local(client.collected_at, "%d/%m/%Y"),
         "collected_at_1": _local(client.collected_at, "%H:%M:%S"),
-        "last_contact_at_0": "",
-        "last_contact_at_1": "",
+        "last_contact_at_0": _local(client.last_contact_at, "%d/%m/%Y"),
+        "last_contact_at_1": _local(client.last_contact_at, "%H:%M:%S"),
         "last_purchase_on": "",
         "relationship_ended_on": "",
         "loyalty_card_valid_until": client.loyalty_card_valid_until.strftime("%d/%m/%Y")

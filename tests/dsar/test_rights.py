@@ -65,7 +65,7 @@ def test_the_access_letter_gives_the_register_s_retention_and_recipients(alice, 
         assert rule.label not in letter  # alice is a client, not a prospect
     invoices = for_clients.get(data_kind="accounts.documents", event="document_date", unit="years")
     assert (
-        f"{invoices.label} : {invoices.duration} ans après la date du document (archiver" in letter
+        f"{invoices.label} : {invoices.duration} ans après la date du document (supprimer" in letter
     )
     assert "filiales, partenaires et prestataires" in letter
     assert "Brevo (envoi des e-mails)" not in letter  # the register names the recipients
