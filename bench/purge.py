@@ -50,6 +50,7 @@ def setup() -> None:
     from django.core.management import call_command
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.DEBUG = False  # as in production: no log of every SQL statement in memory
     call_command("migrate", verbosity=0)
 
 
