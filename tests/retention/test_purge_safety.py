@@ -5,11 +5,13 @@ warn twice, or let one bad rule stop the others."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -184,6 +186,8 @@ def test_a_rule_that_fails_does_not_stop_the_others(activity, monkeypatch) -> No
     assert run.counts[str(broken.pk)]["error"] == "RuntimeError: disque plein"
     assert run.total == 1  # the other rule ran
     assert PurgeLock.objects.get().run is None
+    with pytest.raises(CommandError, match="Purge incomplète"):  # cron and monitoring see it
+        call_command("purge_retention", stdout=io.StringIO())
 
 
 def test_a_run_that_lost_its_lock_stops(activity, monkeypatch) -> None:  # noqa: F811

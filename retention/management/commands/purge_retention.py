@@ -1,7 +1,9 @@
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from retention.models import PurgeRun, RetentionRule
 from retention.services.purge import purge_run
 
 
@@ -17,13 +19,19 @@ class Command(BaseCommand):
         if run is None:
             raise CommandError("Une autre purge est en cours : rien n'a été fait.")
         verb = "seraient traitées" if run.dry_run else "traitées"
+        actions = dict(RetentionRule.Action.choices)
         for count in run.counts.values():
-            self.stdout.write(
+            before = dt.date.fromisoformat(count["cutoff"]).strftime("%d/%m/%Y")
+            line = (
                 f"  {count['label']} : {count['rows']} ligne(s) {verb} "
-                f"({count['action']}, avant le {count['cutoff']})"
+                f"({actions.get(count['action'], count['action'])}, avant le {before})"
             )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Purge terminée : {run.total} ligne(s) {verb}, {run.statements} requêtes."
-            )
-        )
+            if count.get("warned"):
+                line += f", {count['warned']} personne(s) prévenue(s)"
+            if count.get("error"):
+                line += f" — ÉCHEC : {count['error']}"
+            self.stdout.write(line)
+        summary = f"{run.total} ligne(s) {verb}, {run.statements} requêtes."
+        if run.status == PurgeRun.Status.FAILED:
+            raise CommandError(f"Purge incomplète : {run.error} ; {summary}")
+        self.stdout.write(self.style.SUCCESS(f"Purge terminée : {summary}"))
