@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "consent",
     "dsar",
     "retention",
+    "messaging",
     "portal",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -252,6 +253,9 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Dotted path of the SMS backend; empty: Twilio when the three values above are set, the
+# console otherwise. messaging.sms.LocmemSmsBackend keeps them in memory (tests).
+SMS_BACKEND = env.str("SMS_BACKEND", default="")
 # Whether the SMS sender can receive replies: marketing SMS then end with "STOP"; otherwise
 # with a short link to the unsubscribe page.
 SMS_REPLIES_ENABLED = env.bool("SMS_REPLIES_ENABLED", default=True)

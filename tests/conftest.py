@@ -11,6 +11,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone, translation
 
 from accounts.models import Client, User
+from messaging import sms
 from tests.factories import ClientFactory, DocumentFactory, UserFactory
 
 
@@ -21,6 +22,8 @@ def _portal_test_settings(settings, tmp_path) -> None:
     # A per-test cache: login rate limits must not leak from one test to the next.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PORTAL_BASE_URL = "https://portail.test"
+    settings.SMS_BACKEND = "messaging.sms.LocmemSmsBackend"
+    sms.outbox.clear()
     cache.clear()
     # A request in another language leaves it active in the thread; each test starts French.
     translation.activate(settings.LANGUAGE_CODE)
