@@ -256,6 +256,12 @@ TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="
 # Dotted path of the SMS backend; empty: Twilio when the three values above are set, the
 # console otherwise. messaging.sms.LocmemSmsBackend keeps them in memory (tests).
 SMS_BACKEND = env.str("SMS_BACKEND", default="")
+# When marketing may go (Europe/Paris): ISO weekdays (1 = Monday), hours [start, end), and
+# never on a French public holiday; a subdivision adds local ones ("57" for Moselle).
+MARKETING_WEEKDAYS = env.list("MARKETING_WEEKDAYS", default=["1", "2", "3", "4", "5", "6"])
+MARKETING_HOURS_START = env.str("MARKETING_HOURS_START", default="08:00")
+MARKETING_HOURS_END = env.str("MARKETING_HOURS_END", default="20:00")
+MARKETING_HOLIDAYS_SUBDIVISION = env.str("MARKETING_HOLIDAYS_SUBDIVISION", default="")
 # Whether the SMS sender can receive replies: marketing SMS then end with "STOP"; otherwise
 # with a short link to the unsubscribe page.
 SMS_REPLIES_ENABLED = env.bool("SMS_REPLIES_ENABLED", default=True)
