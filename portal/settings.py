@@ -248,6 +248,9 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Espace client <ne-pas-repondre@localhost>"
 )
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Marketing leaves from its own address, so that a complaint about it never hurts the
+# delivery of replies and reminders.
+MARKETING_FROM_EMAIL = env.str("MARKETING_FROM_EMAIL", default="Actualités <actualites@localhost>")
 
 # SMS: Twilio with a messaging service when the three values are set, the console otherwise.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")

@@ -1,0 +1,208 @@
+"""The outbox: every email and SMS is a row, sent at most once by a thin task. Marketing is
+checked against consent when it leaves, not only when it was queued, and waits for the
+quiet hours to end; transactional messages go at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts.models import Client
+from consent.messages import marketing_email_headers, sms_opt_out
+from consent.models import Purpose
+from consent.selectors import may_contact
+from consent.services import sms_stop_received
+from messaging import sms
+from messaging.models import Notification
+from messaging.quiet_hours import is_allowed, next_allowed
+from portal.audit import Actor
+from portal.mail import render_email
+from portal.models import Controller
+
+logger = logging.getLogger(__name__)
+Status = Notification.Status
+WAITING = (Status.PENDING, Status.HELD)
+
+
+class TransientSendError(Exception):
+    """The provider could not take the message now; trying again later may work."""
+
+
+def notification_create(
+    *,
+    key: str,
+    channel: str,
+    template: str,
+    client: Client | None = None,
+    user: Any = None,
+    purpose: Purpose | None = None,
+    context: dict[str, Any] | None = None,
+    not_before: dt.datetime | None = None,
+) -> Notification:
+    """Queue a message. The same key twice gives the same row: nothing is queued twice."""
+    notification, created = Notification.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "client": client,
+            "user": user,
+            "channel": channel,
+            "template": template,
+            "purpose": purpose,
+            "context": context or {},
+            "not_before": not_before,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue(notification.pk, eta=not_before))
+    return notification
+
+
+def enqueue(pk: int, *, eta: dt.datetime | None = None) -> None:
+    from messaging.tasks import send_notification
+
+    if eta is not None and eta > timezone.now():
+        send_notification.apply_async((pk,), eta=eta)
+    else:
+        send_notification.delay(pk)
+
+
+def notification_send(pk: int, *, now: dt.datetime | None = None) -> Notification:
+    """Send one notification if it is still waiting and due. Raises TransientSendError when
+    the provider should be tried again; the row is then waiting again."""
+    now = now or timezone.now()
+    notification = Notification.objects.select_related("client", "purpose", "user").get(pk=pk)
+    if notification.status not in WAITING:
+        return notification  # sent, failed or suppressed already: never twice
+    if notification.not_before and notification.not_before > now:
+        return notification  # a task for later exists
+    if notification.is_marketing:
+        client, purpose = _marketing(notification)
+        if not may_contact(client, purpose):
+            _finish(notification, Status.SUPPRESSED, now)
+            return notification
+        if not is_allowed(now):
+            notification.status = Status.HELD
+            notification.not_before = next_allowed(now)
+            notification.save(update_fields=["status", "not_before"])
+            enqueue(notification.pk, eta=notification.not_before)
+            return notification
+    # Claim: only one task gets past this line for a given row.
+    claimed = Notification.objects.filter(pk=pk, status__in=WAITING).update(
+        status=Status.SENDING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        notification.refresh_from_db()
+        return notification
+    notification.refresh_from_db(fields=["status", "attempts"])
+    to = _address(notification)
+    if not to:
+        _finish(notification, Status.FAILED, now, error="Aucune adresse pour ce canal.")
+        return notification
+    notification.to = to
+    try:
+        if notification.channel == Notification.Channel.EMAIL:
+            provider_id = _send_email(notification, to)
+        else:
+            provider_id = _send_sms(notification, to)
+    except TransientSendError as error:
+        notification.status = Status.PENDING
+        notification.error = str(error)[:2000]
+        notification.save(update_fields=["status", "error", "to"])
+        raise
+    except sms.SmsOptedOut as error:
+        _finish(notification, Status.FAILED, now, error=str(error))
+        # The provider says the person answered STOP: a withdrawal, recorded as such.
+        sms_stop_received(phone=to, message_sid=notification.provider_id, by=Actor.system())
+        return notification
+    except (sms.SmsError, AnymailError) as error:
+        bounced = isinstance(error, AnymailRecipientsRefused)
+        _finish(notification, Status.BOUNCED if bounced else Status.FAILED, now, error=str(error))
+        return notification
+    notification.provider_id = provider_id
+    notification.sent_at = now
+    _finish(notification, Status.SENT, now)
+    return notification
+
+
+def _finish(notification: Notification, status: str, now: dt.datetime, error: str = "") -> None:
+    notification.status = status
+    notification.status_at = now
+    notification.error = error[:2000]
+    notification.save(
+        update_fields=["status", "status_at", "error", "to", "provider_id", "sent_at"]
+    )
+
+
+def _marketing(notification: Notification) -> tuple[Client, Purpose]:
+    """Marketing always has a client and a purpose (the database cannot say so)."""
+    if notification.client is None or notification.purpose is None:
+        raise ValueError("marketing needs a client and a purpose")
+    return notification.client, notification.purpose
+
+
+def _address(notification: Notification) -> str:
+    if notification.client is not None:
+        if notification.channel == Notification.Channel.EMAIL:
+            return notification.client.email
+        return str(notification.client.phone or "")
+    if notification.user is not None and notification.channel == Notification.Channel.EMAIL:
+        return str(notification.user.email)
+    return ""
+
+
+def _language(notification: Notification) -> str:
+    return notification.client.language if notification.client is not None else "fr"
+
+
+def _send_email(notification: Notification, to: str) -> str:
+    message = render_email(
+        notification.template,
+        to=to,
+        context={**notification.context, "client": notification.client},
+        language=_language(notification),
+    )
+    if notification.is_marketing:
+        message.from_email = settings.MARKETING_FROM_EMAIL
+        message.extra_headers.update(marketing_email_headers(*_marketing(notification)))
+    try:
+        message.send()
+    except AnymailAPIError as error:
+        if error.status_code is None or error.status_code == 429 or error.status_code >= 500:
+            raise TransientSendError(str(error)) from error
+        raise
+    except AnymailError:
+        raise
+    except OSError as error:  # SMTP or network trouble
+        raise TransientSendError(str(error)) from error
+    status = getattr(message, "anymail_status", None)
+    return str(getattr(status, "message_id", "") or "")
+
+
+def _send_sms(notification: Notification, to: str) -> str:
+    language = _language(notification)
+    context = {
+        **notification.context,
+        "client": notification.client,
+        "controller": Controller.load(),
+        "base_url": settings.PORTAL_BASE_URL,
+    }
+    with translation.override(language):
+        body = render_to_string(f"sms/{notification.template}.txt", context).strip()
+        if notification.is_marketing:
+            body = f"{body} {sms_opt_out(*_marketing(notification))}"
+    try:
+        return sms.get_backend().send(sms.Sms(to=sms.e164(to), body=body))
+    except ValueError as error:
+        raise sms.SmsError(str(error), permanent=True) from error
+    except sms.SmsError as error:
+        if not error.permanent:
+            raise TransientSendError(str(error)) from error
+        raise
