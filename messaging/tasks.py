@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
 from messaging.services.outbox import TransientSendError, notification_send
 
@@ -16,4 +17,5 @@ def send_notification(self: Any, pk: int) -> str:
     try:
         return str(notification_send(pk).status)
     except TransientSendError as error:
-        raise self.retry(exc=error, countdown=min(3600, 30 * 2**self.request.retries)) from error
+        countdown = min(3600, settings.NOTIFICATION_RETRY_SECONDS * 2**self.request.retries)
+        raise self.retry(exc=error, countdown=countdown) from error

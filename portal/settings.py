@@ -244,6 +244,9 @@ ANYMAIL = {
     "BREVO_API_KEY": BREVO_API_KEY,
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
 }
+# Another address for Brevo's API (a test double on loopback); empty: Brevo's own.
+if env.str("BREVO_API_URL", default=""):
+    ANYMAIL["BREVO_API_URL"] = env.str("BREVO_API_URL")
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Espace client <ne-pas-repondre@localhost>"
 )
@@ -256,6 +259,9 @@ MARKETING_FROM_EMAIL = env.str("MARKETING_FROM_EMAIL", default="Actualités <act
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Seconds before the first retry of a message the provider could not take; doubled each
+# time, at most one hour.
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=30)
 # Dotted path of the SMS backend; empty: Twilio when the three values above are set, the
 # console otherwise. messaging.sms.LocmemSmsBackend keeps them in memory (tests).
 SMS_BACKEND = env.str("SMS_BACKEND", default="")
