@@ -242,6 +242,32 @@ def sms_stop_received(*, phone: str, message_sid: str, by: Actor) -> int:
     return len(clients)
 
 
+def email_opt_out_received(*, email: str, complaint: bool, reference: str, by: Actor) -> int:
+    """The mail provider says `email` unsubscribed from its mail program, or reported a
+    message as spam: email marketing is withdrawn for every client with that address, and
+    the address is listed. Returns the number of clients whose choice changed."""
+    digest = contact_digest("email", email)
+    purposes = list(Purpose.objects.filter(channel=Channel.EMAIL))
+    clients = list(Client.objects.filter(email_digest=digest)) if digest else []
+    method = Method.PROVIDER_COMPLAINT if complaint else Method.PROVIDER_UNSUBSCRIBE
+    with transaction.atomic():
+        for client in clients:
+            for purpose in purposes:
+                consent_set(
+                    client=client,
+                    purpose=purpose,
+                    granted=False,
+                    proof=Proof(method=method, reference=reference[:200]),
+                    by=by,
+                )
+        suppression_add(
+            kind=Suppression.Kind.EMAIL,
+            digest=digest,
+            reason=Suppression.Reason.COMPLAINT if complaint else Suppression.Reason.WITHDRAWAL,
+        )
+    return len(clients)
+
+
 def consent_scrub_client(*, client: Client) -> int:
     """Erasure: the ledger keeps what was chosen, when, how and under which wording (the
     proof owed), and loses the address, browser, references and notes."""

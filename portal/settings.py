@@ -244,6 +244,9 @@ ANYMAIL = {
     "BREVO_API_KEY": BREVO_API_KEY,
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
 }
+if not DEBUG and BREVO_API_KEY and not ANYMAIL["WEBHOOK_SECRET"]:
+    # Brevo's tracking webhook would otherwise take anyone's word for a bounce or a complaint.
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be set with BREVO_API_KEY.")
 # Another address for Brevo's API (a test double on loopback); empty: Brevo's own.
 if env.str("BREVO_API_URL", default=""):
     ANYMAIL["BREVO_API_URL"] = env.str("BREVO_API_URL")

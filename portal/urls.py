@@ -7,6 +7,7 @@ from accounts import views as account_views
 from consent import views as consent_views
 from consent import webhooks as consent_webhooks
 from dsar import views as dsar_views
+from messaging import webhooks as messaging_webhooks
 from portal import views
 from retention import views as retention_views
 
@@ -83,6 +84,12 @@ urlpatterns = [
     path("cookies/", consent_views.cookie_preferences, name="cookie_preferences"),
     path("contact/confirmation/<str:token>/", consent_views.confirm, name="consent_confirm"),
     path("webhooks/twilio/sms/", consent_webhooks.twilio_inbound_sms, name="twilio_inbound_sms"),
+    path("webhooks/twilio/status/", messaging_webhooks.twilio_status, name="twilio_status"),
+    path(
+        "anymail/brevo/tracking/",
+        messaging_webhooks.BrevoTracking.as_view(),
+        name="anymail_brevo_tracking",
+    ),
     path("compte/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Client
@@ -199,7 +200,9 @@ def _send_sms(notification: Notification, to: str) -> str:
         if notification.is_marketing:
             body = f"{body} {sms_opt_out(*_marketing(notification))}"
     try:
-        return sms.get_backend().send(sms.Sms(to=sms.e164(to), body=body))
+        callback = settings.PORTAL_BASE_URL + reverse("twilio_status")
+        message = sms.Sms(to=sms.e164(to), body=body, status_callback=callback)
+        return sms.get_backend().send(message)
     except ValueError as error:
         raise sms.SmsError(str(error), permanent=True) from error
     except sms.SmsError as error:

@@ -22,6 +22,8 @@ CONFIGURED = {
     "REDIS_URL",
     "PORTAL_BASE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "BREVO_API_KEY",
+    "ANYMAIL_WEBHOOK_SECRET",
 }
 
 
@@ -67,6 +69,14 @@ def test_production_needs_an_https_address_for_emailed_links() -> None:
     result = manage("check", **{**PRODUCTION, "PORTAL_BASE_URL": "http://espace-client.example.fr"})
     assert result.returncode != 0
     assert "PORTAL_BASE_URL must be an https://" in result.stderr
+
+
+def test_production_with_brevo_needs_the_webhook_credentials() -> None:
+    result = manage("check", **{**PRODUCTION, "BREVO_API_KEY": "xkeysib-1"})
+    assert result.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET must be set" in result.stderr
+    secured = {**PRODUCTION, "BREVO_API_KEY": "xkeysib-1", "ANYMAIL_WEBHOOK_SECRET": "u:p"}
+    assert manage("check", **secured).returncode == 0
 
 
 def test_production_refuses_a_weak_secret_key() -> None:
