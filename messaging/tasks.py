@@ -5,7 +5,11 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from messaging.services.outbox import TransientSendError, notification_send
+from messaging.services.outbox import (
+    TransientSendError,
+    notification_send,
+    notifications_release_due,
+)
 
 MAX_ATTEMPTS = 8
 
@@ -19,3 +23,9 @@ def send_notification(self: Any, pk: int) -> str:
     except TransientSendError as error:
         countdown = min(3600, settings.NOTIFICATION_RETRY_SECONDS * 2**self.request.retries)
         raise self.retry(exc=error, countdown=countdown) from error
+
+
+@shared_task(name="messaging.tasks.release_due")
+def release_due() -> int:
+    """Every 5 minutes: queue again what is due and was not sent."""
+    return notifications_release_due()

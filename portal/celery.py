@@ -29,4 +29,8 @@ app.conf.beat_schedule = {
         "task": "portal.tasks.audit_chain_verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "notifications-release-due": {
+        "task": "messaging.tasks.release_due",
+        "schedule": crontab(minute="*/5"),
+    },
 }

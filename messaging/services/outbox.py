@@ -10,7 +10,7 @@ from typing import Any
 
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -209,3 +209,26 @@ def _send_sms(notification: Notification, to: str) -> str:
         if not error.permanent:
             raise TransientSendError(str(error)) from error
         raise
+
+
+LOST_AFTER = dt.timedelta(minutes=10)
+
+
+def notifications_release_due(now: dt.datetime | None = None, limit: int = 5000) -> int:
+    """The safety net behind the tasks: held messages whose window has opened, and waiting
+    ones whose task was lost (a broker restart), are queued again. Sending them twice is
+    harmless: a row is claimed before it leaves."""
+    now = now or timezone.now()
+    due = (
+        Notification.objects.filter(status__in=WAITING)
+        .filter(
+            models.Q(not_before__lte=now)
+            | models.Q(not_before__isnull=True, created_at__lte=now - LOST_AFTER)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    pks = list(due)
+    for pk in pks:
+        enqueue(pk)
+    return len(pks)

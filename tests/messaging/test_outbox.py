@@ -191,3 +191,30 @@ def test_an_sms_provider_outage_is_transient(alice, monkeypatch) -> None:
     monkeypatch.setattr(sms, "get_backend", Down)
     with pytest.raises(TransientSendError):
         notification_send(_campaign(alice, "sms").pk, now=TUESDAY_NOON)
+
+
+def test_due_and_lost_messages_are_queued_again(alice, monkeypatch) -> None:
+    from django.utils import timezone
+
+    queued = []
+    monkeypatch.setattr(outbox, "enqueue", lambda pk, eta=None: queued.append(pk))
+    now = timezone.now()
+    held = _campaign(alice, key="held")
+    Notification.objects.filter(pk=held.pk).update(
+        status="held", not_before=now - dt.timedelta(minutes=1)
+    )
+    later = _campaign(alice, key="later")
+    Notification.objects.filter(pk=later.pk).update(
+        status="held", not_before=now + dt.timedelta(hours=1)
+    )
+    lost = _campaign(alice, key="lost")
+    Notification.objects.filter(pk=lost.pk).update(created_at=now - dt.timedelta(minutes=30))
+    fresh = _campaign(alice, key="fresh")
+    sent = _campaign(alice, key="sent")
+    Notification.objects.filter(pk=sent.pk).update(
+        status="sent", created_at=now - dt.timedelta(hours=2)
+    )
+    queued.clear()
+    assert outbox.notifications_release_due(now) == 2
+    assert set(queued) == {held.pk, lost.pk}
+    assert fresh.pk not in queued
