@@ -49,11 +49,19 @@ INVOICE_YEARS = 11
 COMMON_ACTIVITY = {
     "key": "portail",
     "name": "Droits des personnes et sécurité de l'espace client",
-    "purposes": "Respect des oppositions et des droits des personnes, sécurité des comptes",
+    "purposes": (
+        "Respect des oppositions et des droits des personnes, sécurité des comptes, "
+        "suivi des e-mails et SMS envoyés"
+    ),
     "legal_basis": "c",
     "persons": "Clients, prospects et personnes s'étant opposées à la prospection",
-    "data": "Empreintes chiffrées des coordonnées opposées, sessions de connexion",
-    "recipients": "Personnel habilité",
+    "data": (
+        "Empreintes chiffrées des coordonnées opposées, sessions de connexion, journal des "
+        "e-mails et SMS envoyés (date, canal, objet, adresse ou numéro, état de distribution)"
+    ),
+    "recipients": (
+        "Personnel habilité ; Brevo (envoi des e-mails) et Twilio (envoi des SMS), sous-traitants"
+    ),
     "transfers": "Aucun",
     "security": "Empreintes salées (HMAC), accès restreint, journal d'audit chaîné",
 }
@@ -77,6 +85,19 @@ COMMON_RULES = [
         "event": "last_contact",
         "action": "delete",
         "legal_reference": "CNIL, recommandation sur la journalisation : 6 mois à 1 an",
+    },
+    {
+        "activity": "portail",
+        "data_kind": "messaging.notifications",
+        "label": "Journal des e-mails et SMS envoyés",
+        "duration": 1,
+        "unit": "years",
+        "event": "collection",
+        "action": "delete",
+        "legal_reference": (
+            "CNIL, recommandation sur la journalisation : 6 mois à 1 an ; la preuve des "
+            "consentements reste dans l'historique des choix"
+        ),
     },
 ]
 

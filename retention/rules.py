@@ -22,6 +22,7 @@ LEGAL_MAX_MONTHS = {
     "consent.cookies": 13,  # CNIL délibération 2020-091
     "dsar.identity_documents": 1,
     "dsar.archives": 1,
+    "messaging.notifications": 12,  # a delivery log: 6 months to 1 year
 }
 
 

@@ -68,7 +68,7 @@ def test_the_access_letter_gives_the_register_s_retention_and_recipients(alice, 
         f"{invoices.label} : {invoices.duration} ans après la date du document (supprimer" in letter
     )
     assert "filiales, partenaires et prestataires" in letter
-    assert "Brevo (envoi des e-mails)" not in letter  # the register names the recipients
+    assert "chacun selon ses fonctions" not in letter  # the register names the recipients
 
 
 def test_portability_holds_only_what_the_person_provided(alice, staff) -> None:

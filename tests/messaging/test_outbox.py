@@ -218,3 +218,18 @@ def test_due_and_lost_messages_are_queued_again(alice, monkeypatch) -> None:
     assert outbox.notifications_release_due(now) == 2
     assert set(queued) == {held.pk, lost.pk}
     assert fresh.pk not in queued
+
+
+def test_every_preset_purges_the_delivery_log_after_a_year(alice) -> None:
+    from django.utils import timezone
+
+    from retention.presets import preset_apply
+    from retention.services.purge import purge_run
+
+    preset_apply("toiture")
+    old, recent = _campaign(alice, key="old"), _campaign(alice, key="recent")
+    Notification.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=400)
+    )
+    purge_run()
+    assert set(Notification.objects.values_list("pk", flat=True)) == {recent.pk}
