@@ -97,7 +97,7 @@ def notification_send(pk: int, *, now: dt.datetime | None = None) -> Notificatio
             return notification
     # Claim: only one task gets past this line for a given row.
     claimed = Notification.objects.filter(pk=pk, status__in=WAITING).update(
-        status=Status.SENDING, attempts=F("attempts") + 1
+        status=Status.SENDING, status_at=timezone.now(), attempts=F("attempts") + 1
     )
     if not claimed:
         notification.refresh_from_db()
@@ -212,6 +212,7 @@ def _send_sms(notification: Notification, to: str) -> str:
 
 
 LOST_AFTER = dt.timedelta(minutes=10)
+STUCK_AFTER = dt.timedelta(minutes=30)
 
 
 def notifications_release_due(now: dt.datetime | None = None, limit: int = 5000) -> int:
@@ -231,4 +232,11 @@ def notifications_release_due(now: dt.datetime | None = None, limit: int = 5000)
     pks = list(due)
     for pk in pks:
         enqueue(pk)
+    # A worker killed between the provider's answer and the save: whether the message left
+    # is unknown, and it is not sent again blindly.
+    Notification.objects.filter(status=Status.SENDING, status_at__lt=now - STUCK_AFTER).update(
+        status=Status.FAILED,
+        status_at=now,
+        error="Envoi interrompu : vérifier chez le prestataire avant de renvoyer.",
+    )
     return len(pks)

@@ -233,3 +233,22 @@ def test_every_preset_purges_the_delivery_log_after_a_year(alice) -> None:
     )
     purge_run()
     assert set(Notification.objects.values_list("pk", flat=True)) == {recent.pk}
+
+
+def test_a_send_interrupted_midway_is_flagged_not_repeated(alice, monkeypatch) -> None:
+    from django.utils import timezone
+
+    monkeypatch.setattr(outbox, "enqueue", lambda pk, eta=None: None)
+    now = timezone.now()
+    stuck = _campaign(alice, key="stuck")
+    Notification.objects.filter(pk=stuck.pk).update(
+        status="sending", status_at=now - dt.timedelta(hours=1)
+    )
+    busy = _campaign(alice, key="busy")
+    Notification.objects.filter(pk=busy.pk).update(status="sending", status_at=now)
+    outbox.notifications_release_due(now)
+    stuck.refresh_from_db()
+    busy.refresh_from_db()
+    assert stuck.status == "failed"
+    assert "vérifier chez le prestataire" in stuck.error
+    assert busy.status == "sending"
