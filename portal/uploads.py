@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -64,3 +65,34 @@ def check_upload(
     return CheckedFile(
         content_type=mime, size=size, sha256=digest.hexdigest(), extension=EXTENSIONS[mime]
     )
+
+
+GPS_IFD = 0x8825
+IMAGE_FORMATS = {JPEG: "JPEG", PNG: "PNG", HEIC: "HEIF"}
+
+
+def without_location(data: bytes, content_type: str) -> bytes:
+    """A photo without the place it was taken: the GPS block of its EXIF and any XMP go.
+    The rest of the EXIF (orientation, date) stays. A photo without location is returned
+    as it came, byte for byte; other files are returned untouched."""
+    image_format = IMAGE_FORMATS.get(content_type)
+    if image_format is None:
+        return data
+    from PIL import Image
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    with Image.open(io.BytesIO(data)) as image:
+        exif = image.getexif()
+        xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+        if GPS_IFD not in exif and not xmp:
+            return data
+        exif.pop(GPS_IFD, None)
+        out = io.BytesIO()
+        options: dict[str, object] = {"exif": exif.tobytes()}
+        if image_format == "JPEG":
+            options["quality"] = "keep"  # the same quantisation: no visible loss
+        elif image_format == "HEIF":
+            options["quality"] = 90
+        image.save(out, format=image_format, **options)
+    return out.getvalue()
