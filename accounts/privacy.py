@@ -51,10 +51,13 @@ class ClientProfileData(PersonalData):
     way as an erasure, in one statement per batch, and takes the login along."""
 
     def erase(self, client: Client) -> int:
-        values = dict(self.anonymised)
-        if Document.objects.filter(client=client, kind__in=Document.ACCOUNTING_KINDS).exists():
-            values = {k: v for k, v in values.items() if k not in NAME_FIELDS}
-        return self.for_client(client).update(**values)
+        return self._anonymise(self.for_client(client))
+
+    def _anonymise(self, qs: QuerySet[Any]) -> int:
+        """Two statements: with invoices the name stays, without it goes too."""
+        without_names = {k: v for k, v in self.anonymised.items() if k not in NAME_FIELDS}
+        kept_names = qs.filter(has_accounting_documents()).update(**without_names)
+        return kept_names + qs.exclude(has_accounting_documents()).update(**self.anonymised)
 
     def apply_action(self, qs: QuerySet[Any], action: str) -> int:
         if action != "anonymise":
@@ -70,9 +73,7 @@ class ClientProfileData(PersonalData):
                 satellite.apply_action(rows, "delete")
             login = registry.get("accounts.login")
             login.apply_action(User.objects.filter(client__in=ids), "anonymise")
-            without_names = {k: v for k, v in self.anonymised.items() if k not in NAME_FIELDS}
-            kept_names = qs.filter(has_accounting_documents()).update(**without_names)
-            return kept_names + qs.exclude(has_accounting_documents()).update(**self.anonymised)
+            return self._anonymise(qs)
 
 
 registry.register(

@@ -223,33 +223,41 @@ def sms_stop_received(*, phone: str, message_sid: str, by: Actor) -> int:
     """A STOP from `phone`: SMS marketing is withdrawn for every client with that number,
     and the number is listed so that no later import is texted either. Returns the number
     of clients whose choice changed."""
-    digest = contact_digest("phone", phone)
-    purposes = list(Purpose.objects.filter(channel=Channel.SMS))
-    clients = list(Client.objects.filter(phone_digest=digest)) if digest else []
-    with transaction.atomic():
-        for client in clients:
-            for purpose in purposes:
-                consent_set(
-                    client=client,
-                    purpose=purpose,
-                    granted=False,
-                    proof=Proof(method=Method.SMS_STOP, reference=message_sid),
-                    by=by,
-                )
-        suppression_add(
-            kind=Suppression.Kind.PHONE, digest=digest, reason=Suppression.Reason.SMS_STOP
-        )
-    return len(clients)
+    return _opt_out_received(
+        kind=Suppression.Kind.PHONE,
+        contact=phone,
+        method=Method.SMS_STOP,
+        reason=Suppression.Reason.SMS_STOP,
+        reference=message_sid,
+        by=by,
+    )
 
 
 def email_opt_out_received(*, email: str, complaint: bool, reference: str, by: Actor) -> int:
     """The mail provider says `email` unsubscribed from its mail program, or reported a
     message as spam: email marketing is withdrawn for every client with that address, and
     the address is listed. Returns the number of clients whose choice changed."""
-    digest = contact_digest("email", email)
-    purposes = list(Purpose.objects.filter(channel=Channel.EMAIL))
-    clients = list(Client.objects.filter(email_digest=digest)) if digest else []
-    method = Method.PROVIDER_COMPLAINT if complaint else Method.PROVIDER_UNSUBSCRIBE
+    return _opt_out_received(
+        kind=Suppression.Kind.EMAIL,
+        contact=email,
+        method=Method.PROVIDER_COMPLAINT if complaint else Method.PROVIDER_UNSUBSCRIBE,
+        reason=Suppression.Reason.COMPLAINT if complaint else Suppression.Reason.WITHDRAWAL,
+        reference=reference,
+        by=by,
+    )
+
+
+def _opt_out_received(
+    *, kind: str, contact: str, method: str, reason: str, reference: str, by: Actor
+) -> int:
+    """Withdraw every marketing purpose of the contact's channel for each client with that
+    address or number, and list the contact."""
+    email = kind == Suppression.Kind.EMAIL
+    digest = contact_digest("email" if email else "phone", contact)
+    channel = Channel.EMAIL if email else Channel.SMS
+    purposes = list(Purpose.objects.filter(channel=channel))
+    field = "email_digest" if email else "phone_digest"
+    clients = list(Client.objects.filter(**{field: digest})) if digest else []
     with transaction.atomic():
         for client in clients:
             for purpose in purposes:
@@ -260,11 +268,7 @@ def email_opt_out_received(*, email: str, complaint: bool, reference: str, by: A
                     proof=Proof(method=method, reference=reference[:200]),
                     by=by,
                 )
-        suppression_add(
-            kind=Suppression.Kind.EMAIL,
-            digest=digest,
-            reason=Suppression.Reason.COMPLAINT if complaint else Suppression.Reason.WITHDRAWAL,
-        )
+        suppression_add(kind=kind, digest=digest, reason=reason)
     return len(clients)
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import admin
@@ -110,20 +109,19 @@ class PurgeRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("résultats par règle"))
     def per_rule(self, run: PurgeRun) -> str:
-        actions = dict(RetentionRule.Action.choices)
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    count["label"],
-                    actions.get(count["action"], count["action"]),
-                    date_format(dt.date.fromisoformat(count["cutoff"]), "SHORT_DATE_FORMAT"),
-                    count["rows"],
-                    count["batches"],
-                    count.get("warned", 0),
+                    result["label"],
+                    result["action_label"],
+                    date_format(result["cutoff_date"], "SHORT_DATE_FORMAT"),
+                    result["rows"],
+                    result["batches"],
+                    result["warned"],
                 )
-                for count in run.counts.values()
+                for result in run.results()
             ),
         )
         if not rows:

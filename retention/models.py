@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -153,6 +154,13 @@ class RetentionRule(models.Model):
         rule_check(self)
 
     @property
+    def period(self) -> str:
+        """How long, as people read it: "3 ans", or "aussitôt" for no delay."""
+        if not self.duration:
+            return str(_("aussitôt"))
+        return f"{self.duration} {self.get_unit_display()}"
+
+    @property
     def months(self) -> float:
         factor = {"days": 1 / 30.4375, "months": 1, "years": 12}[self.unit]
         return self.duration * factor
@@ -185,6 +193,19 @@ class PurgeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.started_at):%d/%m/%Y %H:%M} ({self.get_status_display()})"
+
+    def results(self) -> list[dict[str, Any]]:
+        """What each rule did, with the action's label and the cutoff as a date."""
+        actions = dict(RetentionRule.Action.choices)
+        return [
+            {
+                **count,
+                "action_label": actions.get(count["action"], count["action"]),
+                "cutoff_date": dt.date.fromisoformat(count["cutoff"]),
+                "warned": count.get("warned", 0),
+            }
+            for count in self.counts.values()
+        ]
 
 
 class PurgeLock(models.Model):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 
+from accounts.models import Client
 from consent.cookies import CATEGORIES
 from portal.models import Controller
 from portal.personal_data import ACTIVITY_LEGAL_BASIS, Category, PersonalData, registry
@@ -46,15 +47,12 @@ def policy_context() -> dict[str, Any]:
     }
 
 
-def rules_for(client: Any) -> list[RetentionRule]:
+def rules_for(client: Client) -> QuerySet[RetentionRule]:
     """The retention rules in force that can reach this client (art. 15(1)(d)): those of
     every status, and those limited to the client's own."""
-    rules = RetentionRule.objects.filter(enabled=True).select_related("activity")
-    return [
-        rule
-        for rule in rules.order_by("activity__name", "pk")
-        if rule.client_status in ("", client.status)
-    ]
+    return RetentionRule.objects.filter(
+        Q(client_status="") | Q(client_status=client.status), enabled=True
+    ).order_by("activity__name", "pk")
 
 
 def recipients() -> list[str]:

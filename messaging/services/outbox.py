@@ -179,8 +179,6 @@ def _send_email(notification: Notification, to: str) -> str:
         if error.status_code is None or error.status_code == 429 or error.status_code >= 500:
             raise TransientSendError(str(error)) from error
         raise
-    except AnymailError:
-        raise
     except OSError as error:  # SMTP or network trouble
         raise TransientSendError(str(error)) from error
     status = getattr(message, "anymail_status", None)

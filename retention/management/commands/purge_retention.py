@@ -1,9 +1,8 @@
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from retention.models import PurgeRun, RetentionRule
+from retention.models import PurgeRun
 from retention.services.purge import purge_run
 
 
@@ -19,17 +18,15 @@ class Command(BaseCommand):
         if run is None:
             raise CommandError("Une autre purge est en cours : rien n'a été fait.")
         verb = "seraient traitées" if run.dry_run else "traitées"
-        actions = dict(RetentionRule.Action.choices)
-        for count in run.counts.values():
-            before = dt.date.fromisoformat(count["cutoff"]).strftime("%d/%m/%Y")
+        for result in run.results():
             line = (
-                f"  {count['label']} : {count['rows']} ligne(s) {verb} "
-                f"({actions.get(count['action'], count['action'])}, avant le {before})"
+                f"  {result['label']} : {result['rows']} ligne(s) {verb} "
+                f"({result['action_label']}, avant le {result['cutoff_date']:%d/%m/%Y})"
             )
-            if count.get("warned"):
-                line += f", {count['warned']} personne(s) prévenue(s)"
-            if count.get("error"):
-                line += f" — ÉCHEC : {count['error']}"
+            if result["warned"]:
+                line += f", {result['warned']} personne(s) prévenue(s)"
+            if result.get("error"):
+                line += f" — ÉCHEC : {result['error']}"
             self.stdout.write(line)
         summary = f"{run.total} ligne(s) {verb}, {run.statements} requêtes."
         if run.status == PurgeRun.Status.FAILED:
