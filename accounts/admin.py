@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from accounts import services
 from accounts.exceptions import AccountsError
 from accounts.forms import DocumentAdminForm
-from accounts.models import Client, ContactRequest, Document, Invitation, User
+from accounts.models import Client, ClientTag, ContactRequest, Document, Invitation, Tag, User
 from consent.admin import ClientConsentAdminMixin, ConsentFilter, ConsentStateInline
 from portal.admin_tools import ReadOnlyInline
 from portal.audit import Actor
@@ -114,6 +114,13 @@ class DocumentInlineFormSet(forms.BaseInlineFormSet):
             raise ValidationError(str(services.DocumentProtected.default_message))
 
 
+class ClientTagInline(admin.TabularInline):
+    model = ClientTag
+    extra = 0
+    fields = ("tag", "added_at")
+    readonly_fields = ("added_at",)
+
+
 class DocumentInline(admin.TabularInline):
     model = Document
     form = DocumentAdminForm
@@ -171,7 +178,7 @@ class ClientAdmin(ClientConsentAdminMixin, ViewAuditedAdmin):
         "suppression_status",
         "consent_history_link",
     )
-    inlines = (ConsentStateInline, DocumentInline, InvitationInline)
+    inlines = (ConsentStateInline, ClientTagInline, DocumentInline, InvitationInline)
     actions = ("send_invitation",)
     fieldsets = (
         (
@@ -195,6 +202,10 @@ class ClientAdmin(ClientConsentAdminMixin, ViewAuditedAdmin):
                     "loyalty_card_valid_until",
                 )
             },
+        ),
+        (
+            _("Messages de service"),
+            {"fields": ("service_by_email", "service_by_sms")},
         ),
         (
             _("Compte et RGPD"),
@@ -434,3 +445,9 @@ class ContactRequestAdmin(ViewAuditedAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+    search_fields = ("name",)

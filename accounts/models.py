@@ -127,6 +127,18 @@ class Client(models.Model):
     )
     # Set when the purge or an erasure anonymises the record.
     anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True, editable=False)
+    # How the client wants to hear of replies, appointments and service alerts. These are
+    # not marketing: they need no consent, only the client's say on the channel.
+    service_by_email = models.BooleanField(
+        _("messages de service par e-mail"),
+        default=True,
+        help_text=_("Réponses à vos messages, rendez-vous, alertes importantes."),
+    )
+    service_by_sms = models.BooleanField(
+        _("messages de service par SMS"),
+        default=True,
+        help_text=_("Réponses à vos messages, rendez-vous, alertes importantes."),
+    )
     is_restricted = models.BooleanField(
         _("traitement limité"),
         default=False,
@@ -182,6 +194,42 @@ class Client(models.Model):
             self.country if self.country and self.country != "France" else "",
         ]
         return "\n".join(line for line in lines if line)
+
+
+class Tag(models.Model):
+    """A label staff give clients ("piscine coque", "contrat d'entretien") to address a
+    campaign or an alert to them."""
+
+    name = models.CharField(_("nom"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("étiquette")
+        verbose_name_plural = _("étiquettes")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientTag(models.Model):
+    client = models.ForeignKey(
+        "Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="client_tags"
+    )
+    tag = models.ForeignKey(
+        Tag, verbose_name=_("étiquette"), on_delete=models.CASCADE, related_name="client_tags"
+    )
+    added_at = models.DateTimeField(_("ajoutée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("étiquette du client")
+        verbose_name_plural = _("étiquettes du client")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["client", "tag"], name="client_tag_unique"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["tag", "client"], name="client_tag_tag")]
+
+    def __str__(self) -> str:
+        return str(self.tag)
 
 
 class Invitation(models.Model):

@@ -13,7 +13,7 @@ from django.db.models.functions import Cast, Concat, Now
 from django.db.models.query import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Client, ContactRequest, Document, Invitation, User
+from accounts.models import Client, ClientTag, ContactRequest, Document, Invitation, Tag, User
 from consent.services import consent_scrub_clients
 from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
 
@@ -30,12 +30,16 @@ CONTACT_FIELDS = (
 
 NAME_FIELDS = ("civility", "first_name", "last_name")
 # What goes with a client record the purge anonymises: the login and everything that lets
-# someone sign in as them. (The consent ledger is scrubbed, not deleted: it is proof.)
-LOGIN_SATELLITES = (
+# someone sign in as them, and what would still describe them. (The consent ledger is
+# scrubbed, not deleted: it is proof.)
+SATELLITES = (
     "accounts.login_emails",
     "accounts.mfa",
     "accounts.sessions",
     "accounts.invitations",
+    "accounts.client_tags",
+    "messaging.threads",
+    "messaging.appointments",
 )
 
 
@@ -65,7 +69,7 @@ class ClientProfileData(PersonalData):
         ids = qs.values("pk")
         with transaction.atomic():
             consent_scrub_clients(clients=ids)
-            for key in LOGIN_SATELLITES:
+            for key in SATELLITES:
                 satellite = registry.get(key)
                 rows = satellite.model._default_manager.filter(
                     **{f"{satellite.client_path}__in": ids}
@@ -286,6 +290,25 @@ registry.register(
 
 registry.register(
     PersonalData(
+        key="accounts.client_tags",
+        label=_("Vos catégories de client"),
+        description=_(
+            "Les étiquettes que nous vous attribuons (par exemple le produit que vous avez) "
+            "pour vous adresser les informations qui vous concernent."
+        ),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.COMMERCIAL,),
+        model=ClientTag,
+        client_path="client",
+        fields=("tag", "added_at"),
+        labels={"tag": _("étiquette")},
+        related=("tag",),
+        ordering=("tag__name", "id"),
+    )
+)
+
+registry.register(
+    PersonalData(
         key="accounts.contact_requests",
         label=_("Vos demandes de contact"),
         activity=Activity.CLIENT_RELATIONSHIP,
@@ -299,3 +322,4 @@ registry.register(
         ordering=("-created_at",),
     )
 )
+registry.exempt(Tag, reason="The names of the labels staff give clients.")

@@ -21,6 +21,7 @@ from accounts.models import Document
 from consent.selectors import client_choices
 from dsar.models import DataRequest
 from dsar.views import EXPLANATIONS, PORTAL_KINDS
+from messaging.selectors import unread_replies, upcoming_appointments
 from portal.audit import Actor
 from portal.personal_data import registry
 
@@ -39,6 +40,8 @@ def dashboard(request: ClientRequest) -> HttpResponse:
             "recent_documents": documents.order_by("-uploaded_at")[:3],
             "document_count": documents.count(),
             "loyalty_valid": client.has_valid_loyalty_card(),
+            "appointments": upcoming_appointments(client=client)[:3],
+            "unread_replies": unread_replies(client=client),
         },
     )
 

@@ -2,10 +2,151 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from messaging.models import Notification
-from portal.personal_data import Activity, Category, PersonalData, registry
+from messaging.models import (
+    Appointment,
+    Attachment,
+    Campaign,
+    CannedReply,
+    Message,
+    Notification,
+    OpeningPeriod,
+    ServiceLevel,
+    Thread,
+)
+from portal.audit import register_action_labels
+from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
+
+register_action_labels(
+    {
+        "messaging.message.sent": _("Message envoyé à notre équipe"),
+        "messaging.reply.sent": _("Réponse de notre équipe"),
+        "messaging.note.added": _("Note interne ajoutée à une conversation"),
+        "messaging.thread.viewed": _("Conversation consultée par notre équipe"),
+        "messaging.thread.assigned": _("Conversation confiée à un membre de l'équipe"),
+        "messaging.thread.closed": _("Conversation close"),
+        "messaging.attachment.downloaded": _("Pièce jointe téléchargée"),
+        "messaging.appointment.created": _("Rendez-vous fixé"),
+        "messaging.appointment.updated": _("Rendez-vous modifié"),
+        "messaging.appointment.viewed": _("Rendez-vous consulté par notre équipe"),
+        "messaging.campaign.scheduled": _("Campagne programmée"),
+        "messaging.campaign.cancelled": _("Campagne annulée"),
+    }
+)
+
+
+def delete_attachment_files(attachments: QuerySet[Attachment]) -> None:
+    """The files of attachments about to be deleted go once the deletion is committed."""
+    names = [name for name in attachments.values_list("file", flat=True) if name]
+    storage = Attachment._meta.get_field("file").storage
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
+class ThreadData(PersonalData):
+    """Deleting a thread deletes its messages and their attachments, files included."""
+
+    def _delete(self, qs: QuerySet[Any]) -> int:
+        delete_attachment_files(Attachment.objects.filter(message__thread__in=qs.values("pk")))
+        return super()._delete(qs)
+
+
+class MessageData(PersonalData):
+    def _delete(self, qs: QuerySet[Any]) -> int:
+        delete_attachment_files(Attachment.objects.filter(message__in=qs.values("pk")))
+        return super()._delete(qs)
+
+
+registry.register(
+    ThreadData(
+        key="messaging.threads",
+        label=_("Vos conversations avec notre équipe"),
+        description=_("L'objet, la catégorie et l'état de chaque conversation."),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.COMMERCIAL,),
+        model=Thread,
+        client_path="client",
+        fields=("created_at", "subject", "category", "status", "last_message_at"),
+        provided_fields=("created_at", "subject", "category"),
+        events={"collection": "created_at", "last_contact": "last_message_at"},
+        ordering=("-last_message_at", "-id"),
+    )
+)
+
+registry.register(
+    MessageData(
+        key="messaging.messages",
+        label=_("Vos messages et nos réponses"),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.COMMERCIAL,),
+        model=Message,
+        client_path="thread__client",
+        scope=Q(is_internal=False),
+        fields=("created_at", "thread", "author_kind", "body", "read_at"),
+        provided_fields=("created_at", "thread", "author_kind", "body"),
+        labels={"thread": _("conversation")},
+        related=("thread",),
+        ordering=("-created_at", "-id"),
+    )
+)
+
+registry.register(
+    MessageData(
+        key="messaging.notes",
+        label=_("Notes de notre équipe sur vos échanges"),
+        description=_(
+            "Les notes que notre équipe prend pour suivre vos demandes. Elles ne figurent pas "
+            "dans la conversation, mais vous y avez accès comme à toutes vos données."
+        ),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.COMMERCIAL,),
+        model=Message,
+        client_path="thread__client",
+        scope=Q(is_internal=True),
+        fields=("created_at", "thread", "body"),
+        labels={"thread": _("conversation")},
+        related=("thread",),
+        ordering=("-created_at", "-id"),
+    )
+)
+
+registry.register(
+    FilePersonalData(
+        key="messaging.attachments",
+        label=_("Photos et documents joints à vos messages"),
+        description=_("Sans la position GPS des photos, retirée à la réception."),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.COMMERCIAL,),
+        model=Attachment,
+        client_path="message__thread__client",
+        fields=("created_at", "name", "content_type", "size"),
+        provided_fields=("created_at", "name", "content_type", "size"),
+        ordering=("-created_at", "-id"),
+    )
+)
+
+registry.register(
+    PersonalData(
+        key="messaging.appointments",
+        label=_("Vos rendez-vous"),
+        activity=Activity.CLIENT_RELATIONSHIP,
+        categories=(Category.COMMERCIAL, Category.CONTACT),
+        model=Appointment,
+        client_path="client",
+        fields=("starts_at", "kind", "address", "note", "status", "created_at"),
+        events={"collection": "created_at", "last_contact": "starts_at"},
+        ordering=("-starts_at", "-id"),
+    )
+)
 
 registry.register(
     PersonalData(
@@ -21,4 +162,11 @@ registry.register(
         events={"collection": "created_at"},
         ordering=("-created_at", "-id"),
     )
+)
+
+registry.exempt(ServiceLevel, reason="The business's response targets.")
+registry.exempt(OpeningPeriod, reason="The business's opening hours.")
+registry.exempt(CannedReply, reason="Prepared answers, with placeholders for the client's name.")
+registry.exempt(
+    Campaign, reason="A campaign's text and audience; its recipients are notifications."
 )

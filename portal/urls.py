@@ -7,6 +7,7 @@ from accounts import views as account_views
 from consent import views as consent_views
 from consent import webhooks as consent_webhooks
 from dsar import views as dsar_views
+from messaging import views as messaging_views
 from messaging import webhooks as messaging_webhooks
 from portal import views
 from retention import views as retention_views
@@ -66,6 +67,27 @@ urlpatterns = [
         "espace-client/donnees-personnelles/directives/revoquer/",
         dsar_views.post_mortem_revoke,
         name="dsar_post_mortem_revoke",
+    ),
+    path("espace-client/messagerie/", messaging_views.thread_list, name="messaging_threads"),
+    path(
+        "espace-client/messagerie/nouveau/",
+        messaging_views.thread_new,
+        name="messaging_thread_new",
+    ),
+    path(
+        "espace-client/messagerie/preferences/",
+        messaging_views.preferences_update,
+        name="messaging_preferences",
+    ),
+    path(
+        "espace-client/messagerie/pieces-jointes/<uuid:public_id>/",
+        messaging_views.attachment_download,
+        name="messaging_attachment",
+    ),
+    path(
+        "espace-client/messagerie/<uuid:public_id>/",
+        messaging_views.thread_detail,
+        name="messaging_thread",
     ),
     path("espace-client/documents/", account_views.documents, name="client_documents"),
     path(

@@ -99,6 +99,29 @@ COMMON_RULES = [
             "consentements reste dans l'historique des choix"
         ),
     },
+    {
+        "activity": "portail",
+        "data_kind": "messaging.threads",
+        "label": "Conversations de la messagerie, messages et pièces jointes",
+        "duration": 1,
+        "unit": "years",
+        "event": "last_contact",
+        "action": "delete",
+        "legal_reference": (
+            "CNIL : historique des échanges, 1 an ; compté depuis le dernier message pour ne "
+            "pas couper une conversation en cours"
+        ),
+    },
+    {
+        "activity": "portail",
+        "data_kind": "messaging.appointments",
+        "label": "Rendez-vous",
+        "duration": 3,
+        "unit": "years",
+        "event": "last_contact",
+        "action": "delete",
+        "legal_reference": "CNIL, gestion de la clientèle : 3 ans après le dernier contact",
+    },
 ]
 
 

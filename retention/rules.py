@@ -23,6 +23,8 @@ LEGAL_MAX_MONTHS = {
     "dsar.identity_documents": 1,
     "dsar.archives": 1,
     "messaging.notifications": 12,  # a delivery log: 6 months to 1 year
+    "messaging.threads": 12,  # chat history: 1 year (RGPD.md, seed 003)
+    "messaging.appointments": 36,
 }
 
 

@@ -21,6 +21,11 @@ CLIENT_URL_NAMES = {
     "dsar_post_mortem",
     "dsar_post_mortem_revoke",  # POST only: covered in tests/dsar/test_portal.py
     "dsar_request_withdraw",  # POST only: covered in tests/dsar/test_portal.py
+    "messaging_threads",
+    "messaging_thread_new",
+    "messaging_thread",
+    "messaging_attachment",
+    "messaging_preferences",  # POST only: covered in tests/messaging/test_threads.py
 }
 
 
@@ -51,9 +56,26 @@ def _request_of(client):
     return DataRequest.objects.filter(client=client).first() or file_request(client)
 
 
+def _thread_of(client):
+    from messaging.models import Thread
+    from tests.messaging.conftest import open_thread, photo, upload
+
+    return Thread.objects.filter(client=client).first() or open_thread(
+        client, files=[upload("photo.png", photo(fmt="PNG"))]
+    )
+
+
+# The last PRIVATE urls of a client are their own records: anyone else gets 404.
+PRIVATE = 4
+
+
 def _urls_of(client) -> list[str]:
     document = client.documents.first()
+    thread = _thread_of(client)
+    attachment = thread.messages.first().attachments.first()
     return [
+        "/espace-client/messagerie/",
+        "/espace-client/messagerie/nouveau/",
         "/espace-client/",
         "/espace-client/donnees-personnelles/",
         "/espace-client/donnees-personnelles/choix/historique/",
@@ -62,6 +84,8 @@ def _urls_of(client) -> list[str]:
         "/espace-client/documents/",
         f"/espace-client/donnees-personnelles/demandes/{_request_of(client).reference}/",
         f"/espace-client/documents/{document.public_id}/",
+        f"/espace-client/messagerie/{thread.public_id}/",
+        f"/espace-client/messagerie/pieces-jointes/{attachment.public_id}/",
     ]
 
 
@@ -80,9 +104,9 @@ def test_alice_reaches_her_own_pages(alice, alice_http) -> None:
 def test_bob_gets_404_for_alices_document_and_request_and_sees_none_of_her_data(
     alice, bob, bob_http
 ) -> None:
-    for alices in _urls_of(alice)[-2:]:
+    for alices in _urls_of(alice)[-PRIVATE:]:
         assert bob_http.get(alices).status_code == 404, alices
-    for url in _urls_of(bob)[:-2]:
+    for url in _urls_of(bob)[:-PRIVATE]:
         page = bob_http.get(url).content.decode()
         assert alice.last_name not in page
         assert alice.customer_number not in page

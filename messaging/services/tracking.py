@@ -20,6 +20,7 @@ RANK = {
     Status.FAILED: 4,
     Status.BOUNCED: 4,
     Status.SUPPRESSED: 4,
+    Status.CANCELLED: 4,
 }
 
 

@@ -37,8 +37,12 @@ def _client_form(client: Client, **changes) -> dict:
         "loyalty_card_valid_until": client.loyalty_card_valid_until.strftime("%d/%m/%Y")
         if client.loyalty_card_valid_until
         else "",
+        "service_by_email": "on" if client.service_by_email else "",
+        "service_by_sms": "on" if client.service_by_sms else "",
         "documents-TOTAL_FORMS": "0",
         "documents-INITIAL_FORMS": "0",
+        "client_tags-TOTAL_FORMS": "0",
+        "client_tags-INITIAL_FORMS": "0",
         "consent_states-TOTAL_FORMS": "0",
         "consent_states-INITIAL_FORMS": "0",
         "invitations-TOTAL_FORMS": "0",
