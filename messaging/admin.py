@@ -197,22 +197,14 @@ class ThreadAdmin(ViewAuditedAdmin):
     class Media:
         css = ADMIN_CSS
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Thread]:
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
         # Waiting first, priority clients first, then the earliest answer due.
         waiting_first = Case(
             When(status=Thread.Status.WAITING, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("client", "assigned_to")
-            .order_by(waiting_first, "-is_priority", "due_at", "-last_message_at")
-        )
-
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        return []  # the queryset's own order
+        return [waiting_first.asc(), "-is_priority", "due_at", "-last_message_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
