@@ -9,8 +9,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -21,6 +22,7 @@ from messaging.forms import AttachmentsField
 from messaging.models import (
     Appointment,
     Attachment,
+    Campaign,
     CannedReply,
     Message,
     Notification,
@@ -29,6 +31,13 @@ from messaging.models import (
     Thread,
 )
 from messaging.services.appointments import appointment_save
+from messaging.services.campaigns import (
+    CampaignError,
+    campaign_cancel,
+    campaign_preview,
+    campaign_progress,
+    campaign_schedule,
+)
 from messaging.services.threads import (
     attachment_open,
     staff_message_post,
@@ -362,3 +371,212 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Campaigns and service alerts.
+
+ALERT_HELP = _(
+    "Une alerte de service part sans consentement commercial. La loi ne le permet que pour "
+    "une information nécessaire sur un produit ou un service que le client a acheté (rappel "
+    "d'un article défaillant, alerte gel pour les piscines, coupure prévue) : elle ne va "
+    "qu'aux clients, jamais aux prospects, par les canaux qu'ils ont choisis pour les "
+    "messages de service. Aucune promotion : un message qui vend est de la prospection "
+    "(CPCE L34-5) et doit partir en campagne, avec le consentement de chacun."
+)
+
+
+class CampaignForm(forms.ModelForm):
+    no_promotion = forms.BooleanField(
+        label=_("Ce message ne contient aucune offre ni promotion"),
+        required=False,
+        help_text=ALERT_HELP,
+    )
+
+    class Meta:
+        model = Campaign
+        fields = (
+            "name",
+            "kind",
+            "subject",
+            "body",
+            "by_email",
+            "email_purpose",
+            "by_sms",
+            "sms_purpose",
+            "audience",
+            "postal_prefix",
+            "tag",
+        )
+        help_texts = {
+            "kind": _(
+                "Prospection : seuls les clients qui l'ont accepté (ou un client récent, "
+                "au titre du « soft opt-in ») la reçoivent, aux heures autorisées. Alerte "
+                "de service : voir la case plus bas."
+            ),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        by_email, by_sms = cleaned.get("by_email"), cleaned.get("by_sms")
+        if not by_email and not by_sms:
+            raise forms.ValidationError(_("Choisissez au moins un canal : e-mail ou SMS."))
+        if cleaned.get("kind") == Campaign.Kind.MARKETING:
+            if by_email and not cleaned.get("email_purpose"):
+                self.add_error("email_purpose", _("Choisissez la finalité des e-mails."))
+            if by_sms and not cleaned.get("sms_purpose"):
+                self.add_error("sms_purpose", _("Choisissez la finalité des SMS."))
+        else:
+            cleaned["email_purpose"] = cleaned["sms_purpose"] = None
+            if not cleaned.get("no_promotion"):
+                self.add_error(
+                    "no_promotion",
+                    _("Confirmez que l'alerte ne contient aucune offre, ou faites une campagne."),
+                )
+        audience = cleaned.get("audience")
+        prefix = (cleaned.get("postal_prefix") or "").strip()
+        if audience == Campaign.Audience.POSTAL_PREFIX and not (prefix.isdigit() and prefix):
+            self.add_error("postal_prefix", _("Indiquez le début du code postal, en chiffres."))
+        if audience == Campaign.Audience.TAG and not cleaned.get("tag"):
+            self.add_error("tag", _("Choisissez l'étiquette."))
+        cleaned["postal_prefix"] = prefix
+        return cleaned
+
+
+class ScheduleForm(forms.Form):
+    scheduled_for = forms.DateTimeField(
+        label=_("Envoyer le"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        help_text=_("Une campagne de prospection attend les heures autorisées."),
+    )
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    change_form_template = "admin/messaging/campaign/change_form.html"
+    list_display = ("name", "kind", "audience", "status", "scheduled_for", "recipients")
+    list_filter = ("kind", "status")
+    search_fields = ("name", "subject")
+    readonly_fields = ("status", "scheduled_for", "audience_preview", "progress")
+    list_per_page = 50
+
+    class Media:
+        css = ADMIN_CSS
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        message = ("name", "kind", "subject", "body")
+        channels = (("by_email", "email_purpose"), ("by_sms", "sms_purpose"))
+        audience = ("audience", "postal_prefix", "tag")
+        sets: list[Any] = [
+            (None, {"fields": message}),
+            (_("Canaux"), {"fields": channels}),
+            (_("Destinataires"), {"fields": audience}),
+        ]
+        if obj is None or obj.status == Campaign.Status.DRAFT:
+            sets.append((_("Alerte de service"), {"fields": ("no_promotion",)}))
+        if obj is not None:
+            sets.append(
+                (
+                    _("Envoi"),
+                    {"fields": ("status", "scheduled_for", "audience_preview", "progress")},
+                )
+            )
+        return sets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.status != Campaign.Status.DRAFT:
+            return [*CampaignForm.Meta.fields, *self.readonly_fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or obj.status == Campaign.Status.DRAFT
+
+    @admin.display(description=_("destinataires, après consentement"))
+    def audience_preview(self, obj: Campaign) -> str:
+        if obj.status != Campaign.Status.DRAFT:
+            return format_html("{}", _("%(n)d messages préparés") % {"n": obj.recipients})
+        preview = campaign_preview(obj)
+        return render_to_string(
+            "admin/messaging/campaign/_preview.html",
+            {"preview": preview, "campaign": obj, "labels": dict(Notification.Channel.choices)},
+        )
+
+    @admin.display(description=_("avancement"))
+    def progress(self, obj: Campaign) -> str:
+        if obj.status in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED):
+            return "—"
+        return render_to_string(
+            "admin/messaging/campaign/_progress.html", {"progress": campaign_progress(obj)}
+        )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        campaign = self.get_object(request, object_id)
+        context = {
+            **(extra_context or {}),
+            "refresh": campaign is not None and campaign.status == Campaign.Status.SENDING,
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/programmer/",
+                self.admin_site.admin_view(self.schedule_view),
+                name="messaging_campaign_schedule",
+            ),
+            path(
+                "<int:pk>/annuler/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="messaging_campaign_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def schedule_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        campaign = get_object_or_404(Campaign, pk=pk)
+        if not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        initial = {"scheduled_for": timezone.localtime().replace(second=0, microsecond=0)}
+        form = ScheduleForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                campaign = campaign_schedule(
+                    campaign=campaign,
+                    at=form.cleaned_data["scheduled_for"],
+                    by=Actor.from_request(request),
+                )
+            except CampaignError as error:
+                form.add_error(None, str(error.message))
+            else:
+                when = timezone.localtime(campaign.scheduled_for).strftime("%d/%m/%Y %H:%M")
+                self.message_user(
+                    request, _("Campagne programmée pour le %(when)s.") % {"when": when}
+                )
+                return redirect("admin:messaging_campaign_change", campaign.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Programmer « %(name)s »") % {"name": campaign.name},
+            "campaign": campaign,
+            "preview": campaign_preview(campaign),
+            "labels": dict(Notification.Channel.choices),
+            "form": form,
+            "opts": Campaign._meta,
+        }
+        return TemplateResponse(request, "admin/messaging/campaign/schedule.html", context)
+
+    def cancel_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        campaign = get_object_or_404(Campaign, pk=pk)
+        if request.method != "POST" or not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        try:
+            stopped = campaign_cancel(campaign=campaign, by=Actor.from_request(request))
+        except CampaignError as error:
+            self.message_user(request, str(error.message), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("Campagne annulée : %(n)d messages arrêtés.") % {"n": stopped}
+            )
+        return redirect("admin:messaging_campaign_change", campaign.pk)

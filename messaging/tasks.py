@@ -5,6 +5,8 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
+from messaging.models import Notification
+from messaging.services import campaigns
 from messaging.services.outbox import (
     TransientSendError,
     notification_send,
@@ -29,3 +31,27 @@ def send_notification(self: Any, pk: int) -> str:
 def release_due() -> int:
     """Every 5 minutes: queue again what is due and was not sent."""
     return notifications_release_due()
+
+
+@shared_task(name="messaging.tasks.send_notifications")
+def send_notifications(pks: list[int]) -> int:
+    """A chunk of a campaign, sent in one task: one broker round trip per chunk, not per
+    message. A transient error sends that one message to the retrying task."""
+    sent = 0
+    for pk in pks:
+        try:
+            sent += notification_send(pk).status == Notification.Status.SENT
+        except TransientSendError:
+            send_notification.apply_async((pk,), countdown=settings.NOTIFICATION_RETRY_SECONDS)
+    return sent
+
+
+@shared_task(name="messaging.tasks.campaign_fan_out")
+def campaign_fan_out(pk: int) -> int:
+    return campaigns.campaign_fan_out(pk)
+
+
+@shared_task(name="messaging.tasks.start_campaigns")
+def start_campaigns() -> int:
+    """Every minute: start the campaigns whose time has come."""
+    return campaigns.campaigns_start_due()

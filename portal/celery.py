@@ -33,4 +33,8 @@ app.conf.beat_schedule = {
         "task": "messaging.tasks.release_due",
         "schedule": crontab(minute="*/5"),
     },
+    "campaigns-start": {
+        "task": "messaging.tasks.start_campaigns",
+        "schedule": crontab(minute="*"),
+    },
 }

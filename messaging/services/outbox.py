@@ -79,7 +79,9 @@ def notification_send(pk: int, *, now: dt.datetime | None = None) -> Notificatio
     """Send one notification if it is still waiting and due. Raises TransientSendError when
     the provider should be tried again; the row is then waiting again."""
     now = now or timezone.now()
-    notification = Notification.objects.select_related("client", "purpose", "user").get(pk=pk)
+    notification = Notification.objects.select_related("client", "purpose", "user", "campaign").get(
+        pk=pk
+    )
     if notification.status not in WAITING:
         return notification  # sent, failed or suppressed already: never twice
     if notification.not_before and notification.not_before > now:
@@ -159,6 +161,15 @@ def _address(notification: Notification) -> str:
     return ""
 
 
+def _context(notification: Notification) -> dict[str, Any]:
+    """What the template reads: the row's own context, and a campaign's text, kept once on
+    the campaign rather than copied into each of its thousands of rows."""
+    context = {**notification.context, "client": notification.client}
+    if notification.campaign is not None:
+        context.update(subject=notification.campaign.subject, body=notification.campaign.body)
+    return context
+
+
 def _language(notification: Notification) -> str:
     return notification.client.language if notification.client is not None else "fr"
 
@@ -167,7 +178,7 @@ def _send_email(notification: Notification, to: str) -> str:
     message = render_email(
         notification.template,
         to=to,
-        context={**notification.context, "client": notification.client},
+        context=_context(notification),
         language=_language(notification),
     )
     if notification.is_marketing:
@@ -188,8 +199,7 @@ def _send_email(notification: Notification, to: str) -> str:
 def _send_sms(notification: Notification, to: str) -> str:
     language = _language(notification)
     context = {
-        **notification.context,
-        "client": notification.client,
+        **_context(notification),
         "controller": Controller.load(),
         "base_url": settings.PORTAL_BASE_URL,
     }
