@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts
-from accounts.models import Client, Document, User
+from accounts.models import Client, ClientTag, Document, Tag, User
 from consent.models import ConsentRecord, Method, Purpose
 from consent.services import Proof, consent_set
 from dsar.models import DataRequest, Kind, RequestChannel
@@ -40,6 +40,26 @@ STAFF_PERMISSIONS = {
         "view_invitation",
     ],
     "consent": ["view_consentrecord", "add_consentrecord", "view_consentstate", "view_purpose"],
+    "messaging": [
+        "view_thread",
+        "change_thread",
+        "view_cannedreply",
+        "add_cannedreply",
+        "change_cannedreply",
+        "view_appointment",
+        "add_appointment",
+        "change_appointment",
+        "view_campaign",
+        "add_campaign",
+        "change_campaign",
+        "view_notification",
+        "view_servicelevel",
+        "change_servicelevel",
+        "add_openingperiod",
+        "change_openingperiod",
+        "delete_openingperiod",
+        "view_openingperiod",
+    ],
 }
 DPO_PERMISSIONS = {
     "accounts": [
@@ -148,6 +168,82 @@ def _choices(client: Client, choices: dict[str, bool], method: str) -> None:
             proof=Proof(method=method),
             by=by,
         )
+
+
+CANNED_REPLIES = [
+    (
+        "Accusé de réception",
+        "Bonjour {prenom},\n\nMerci pour votre message : nous l'étudions et revenons vers vous "
+        "très vite.\n\nL'équipe Piscines du Val",
+    ),
+    (
+        "Passage d'un technicien",
+        "Bonjour {prenom},\n\nUn technicien peut passer chez vous. Quelles sont vos "
+        "disponibilités cette semaine ?",
+    ),
+    (
+        "Eau verte",
+        "Bonjour {prenom},\n\nPour une eau verte : brossez les parois, faites un traitement "
+        "choc au chlore, filtrez 48 h en continu, puis nettoyez le filtre.",
+    ),
+]
+
+
+def _messages(alice: Client, chantal: Client, staff: User) -> None:
+    """Canned replies, a tag, an appointment and three threads: one answered, one waiting
+    from a loyalty-card holder, one overdue."""
+    from messaging.models import Appointment, CannedReply, Thread
+    from messaging.services.threads import client_message_post, staff_message_post, thread_create
+
+    for title, body in CANNED_REPLIES:
+        CannedReply.objects.get_or_create(title=title, defaults={"body": body})
+    tag, _created = Tag.objects.get_or_create(name="Piscine coque")
+    ClientTag.objects.get_or_create(client=alice, tag=tag)
+    if Thread.objects.exists():
+        return
+    answered = thread_create(
+        client=alice,
+        subject="Robot nettoyeur qui ne monte plus aux parois",
+        category=Thread.Category.AFTER_SALES,
+        body="Bonjour, depuis une semaine le robot reste au fond du bassin. Que faire ?",
+        by=Actor(user=alice.user),
+    )
+    staff_message_post(
+        thread=answered,
+        body="Bonjour Alice, nettoyez le filtre du robot et vérifiez les brosses. "
+        "Si rien ne change, nous passons le récupérer.",
+        by=Actor(user=staff),
+    )
+    client_message_post(
+        thread=answered,
+        body="C'était le filtre, merci ! Pouvez-vous me faire un devis pour des brosses neuves ?",
+        by=Actor(user=alice.user),
+    )
+    thread_create(
+        client=chantal,
+        subject="Liner décollé",
+        category=Thread.Category.SUPPORT,
+        body="Le liner se décolle près de l'escalier. Est-ce encore sous garantie ?",
+        by=Actor(user=chantal.user),
+    )
+    overdue = thread_create(
+        client=chantal,
+        subject="Demande de devis couverture",
+        category=Thread.Category.QUOTE,
+        body="Je voudrais un devis pour une couverture à barres.",
+        by=Actor(user=chantal.user),
+    )
+    Thread.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - dt.timedelta(hours=3))
+    visit = timezone.localtime() + dt.timedelta(days=3)
+    Appointment.objects.get_or_create(
+        client=alice,
+        kind=Appointment.Kind.MAINTENANCE,
+        defaults={
+            "starts_at": visit.replace(hour=9, minute=30, second=0, microsecond=0),
+            "note": "Remise en route de la filtration et analyse de l'eau.",
+            "created_by": staff,
+        },
+    )
 
 
 def _requests(alice: Client, bruno: Client) -> None:
@@ -313,6 +409,7 @@ def demo_seed() -> list[DemoLogin]:
         ],
     )
     _requests(alice, bruno)
+    _messages(alice, chantal, staff)
     # The demo business installs pools: its register and retention rules.
     preset_apply("piscine")
     _choices(alice, {"marketing_email": True, "newsletter": True}, Method.PORTAL)
