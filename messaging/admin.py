@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -162,6 +162,7 @@ class ThreadAdmin(ViewAuditedAdmin):
         "subject",
         "client",
         "category",
+        "unread",
         "priority",
         "due",
         "status",
@@ -205,6 +206,15 @@ class ThreadAdmin(ViewAuditedAdmin):
 
     class Media:
         css = ADMIN_CSS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Thread]:
+        unread = Q(messages__author_kind=Message.Author.CLIENT, messages__read_at__isnull=True)
+        return super().get_queryset(request).annotate(unread_count=Count("messages", filter=unread))
+
+    @admin.display(description=_("non lus"), ordering="unread_count")
+    def unread(self, obj: Thread) -> str:
+        count = getattr(obj, "unread_count", 0)
+        return format_html("<strong>{}</strong>", count) if count else "—"
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
         # Waiting first, priority clients first, then the earliest answer due.
