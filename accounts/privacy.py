@@ -29,6 +29,8 @@ CONTACT_FIELDS = (
 
 
 NAME_FIELDS = ("civility", "first_name", "last_name")
+# How the client wants to hear of replies and appointments: their own choice.
+SERVICE_FIELDS = ("service_by_email", "service_by_sms")
 # What goes with a client record the purge anonymises: the login and everything that lets
 # someone sign in as them, and what would still describe them. (The consent ledger is
 # scrubbed, not deleted: it is proof.)
@@ -99,9 +101,10 @@ registry.register(
             "last_purchase_on",
             "relationship_ended_on",
             "loyalty_card_valid_until",
+            *SERVICE_FIELDS,
             "is_restricted",
         ),
-        provided_fields=CONTACT_FIELDS,
+        provided_fields=(*CONTACT_FIELDS, *SERVICE_FIELDS),
         # Done once anonymised, unless the name kept for invoices can go now.
         done_filters={
             "anonymise": Q(anonymised_at__isnull=False)

@@ -39,8 +39,11 @@ from messaging.services.campaigns import (
     campaign_schedule,
 )
 from messaging.services.threads import (
+    AssignmentChanged,
+    ThreadChanged,
     attachment_open,
     staff_message_post,
+    thread_assign,
     thread_close,
     thread_mark_read,
 )
@@ -137,10 +140,20 @@ class ThreadReplyForm(forms.ModelForm):
         help_text=_("Visible de l'équipe seulement ; le client n'est pas prévenu."),
     )
     close = forms.BooleanField(label=_("Clore la conversation"), required=False)
+    # What the page showed when it was opened: a save never overrides what changed since.
+    seen_up_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    seen_assignee = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Thread
         fields = ("assigned_to",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            last = self.instance.messages.order_by("-pk").values_list("pk", flat=True).first()
+            self.fields["seen_up_to"].initial = last
+            self.fields["seen_assignee"].initial = self.instance.assigned_to_id
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -200,7 +213,17 @@ class ThreadAdmin(ViewAuditedAdmin):
         ),
         (
             _("Répondre"),
-            {"fields": ("canned_reply", "reply", "attachments", "internal", "close")},
+            {
+                "fields": (
+                    "canned_reply",
+                    "reply",
+                    "attachments",
+                    "internal",
+                    "close",
+                    "seen_up_to",
+                    "seen_assignee",
+                )
+            },
         ),
     )
 
@@ -246,28 +269,30 @@ class ThreadAdmin(ViewAuditedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Thread, form: Any, change: bool) -> None:
         by = Actor.from_request(request)
-        if "assigned_to" in form.changed_data:
-            Thread.objects.filter(pk=obj.pk).update(assigned_to=obj.assigned_to)
-            audit_log(
-                action="messaging.thread.assigned",
-                by=by,
-                client=obj.client,
-                target=obj,
-                payload={"assigned": obj.assigned_to_id is not None},
-            )
         data = form.cleaned_data
+        if obj.assigned_to_id != data["seen_assignee"]:
+            try:
+                thread_assign(
+                    thread=obj, to=obj.assigned_to, seen_assignee=data["seen_assignee"], by=by
+                )
+            except AssignmentChanged as error:
+                messages.warning(request, str(error.message))
         if data["reply"]:
             staff_message_post(
                 thread=obj,
                 body=data["reply"],
                 files=data["attachments"] or (),
                 internal=data["internal"],
+                seen_up_to=data["seen_up_to"],
                 by=by,
             )
             if not data["internal"]:
                 messages.success(request, _("Réponse envoyée au client."))
         if data["close"]:
-            thread_close(thread=obj, by=by)
+            try:
+                thread_close(thread=obj, seen_up_to=data["seen_up_to"], by=by)
+            except ThreadChanged as error:
+                messages.warning(request, str(error.message))
         obj.refresh_from_db()
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -364,7 +389,7 @@ class AppointmentAdmin(ViewAuditedAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ViewAuditedAdmin):
     list_display = ("created_at", "channel", "template", "client", "status", "attempts", "sent_at")
     list_filter = ("status", "channel", "template", "campaign")
     list_select_related = ("client",)
@@ -372,6 +397,10 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Notification._meta.fields]
     list_per_page = 100
     show_full_result_count = False
+
+    def audit_view(self, obj: Notification, by: Actor) -> None:
+        if obj.client_id is not None:
+            audit_log(action="messaging.notification.viewed", by=by, client=obj.client, target=obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -47,7 +47,10 @@ class AttachmentsField(forms.FileField):
                 checked.append((upload, check_upload(upload, allowed=ATTACHMENT_TYPES)))
             except ValidationError as error:
                 name = str(upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:80]
-                errors.extend(f"« {name} » : {message}" for message in error.messages)
+                errors.extend(
+                    _("« %(name)s » : %(error)s") % {"name": name, "error": message}
+                    for message in error.messages
+                )
         if errors:
             raise ValidationError(errors)
         return checked

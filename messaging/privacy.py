@@ -34,6 +34,7 @@ register_action_labels(
         "messaging.appointment.created": _("Rendez-vous fixé"),
         "messaging.appointment.updated": _("Rendez-vous modifié"),
         "messaging.appointment.viewed": _("Rendez-vous consulté par notre équipe"),
+        "messaging.notification.viewed": _("Message envoyé consulté par notre équipe"),
         "messaging.campaign.scheduled": _("Campagne programmée"),
         "messaging.campaign.cancelled": _("Campagne annulée"),
     }

@@ -57,9 +57,13 @@ def client_attachment(*, client: Client, public_id: uuid.UUID) -> Attachment:
 
 
 def upcoming_appointments(*, client: Client) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(
-        client=client, status=Appointment.Status.PLANNED, starts_at__gte=timezone.now()
-    ).order_by("starts_at")
+    return (
+        Appointment.objects.filter(
+            client=client, status=Appointment.Status.PLANNED, starts_at__gte=timezone.now()
+        )
+        .select_related("client")
+        .order_by("starts_at")
+    )
 
 
 def client_appointment(*, client: Client, public_id: uuid.UUID) -> Appointment:

@@ -5,14 +5,13 @@ import uuid
 from django.contrib import messages
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import ClientRequest, client_required
 from accounts.services import client_update
-from messaging import selectors
+from messaging import formats, selectors
 from messaging.forms import MessageForm, ServicePreferencesForm, ThreadForm
 from messaging.models import Message, Thread
 from messaging.services.threads import (
@@ -53,11 +52,10 @@ def thread_new(request: ClientRequest) -> HttpResponse:
             appointment = None
     initial = {}
     if appointment is not None:
-        local = timezone.localtime(appointment.starts_at)
         initial = {
             "category": Thread.Category.APPOINTMENT,
             "subject": _("Déplacer le rendez-vous du %(date)s")
-            % {"date": local.strftime("%d/%m/%Y %H:%M")},
+            % {"date": formats.when(appointment.starts_at)},
             "body": _("Bonjour, je souhaiterais déplacer ce rendez-vous. Mes disponibilités : "),
         }
     form = ThreadForm(request.POST or None, request.FILES or None, initial=initial)

@@ -7,10 +7,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from portal.models import Controller
+
+
+def render_text(name: str, context: Mapping[str, Any]) -> str:
+    """A plain-text template (a subject, an email's text part, an SMS) rendered without
+    HTML escaping: « l'abri & spa » stays as typed, never « l&#x27;abri &amp; spa »."""
+    template = get_template(name).template  # type: ignore[attr-defined]
+    return str(template.render(Context(dict(context), autoescape=False)))
 
 
 def render_email(
@@ -25,8 +33,8 @@ def render_email(
         **context,
     }
     with translation.override(language):
-        subject = render_to_string(f"emails/{name}.subject.txt", ctx).strip()
-        text = render_to_string(f"emails/{name}.txt", ctx)
+        subject = render_text(f"emails/{name}.subject.txt", ctx).strip()
+        text = render_text(f"emails/{name}.txt", ctx)
         html = render_to_string(f"emails/{name}.html", ctx)
     message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[to])
     message.attach_alternative(html, "text/html")

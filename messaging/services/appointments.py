@@ -9,19 +9,21 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
+from messaging import formats
 from messaging.models import Appointment, Notification
 from messaging.services.outbox import WAITING, notification_create
 from messaging.services.threads import service_channels
 from portal.audit import Actor, audit_log
 
 REMINDER_BEFORE = dt.timedelta(hours=24)
+# A change to any of these is news to the client: a new confirmation and a new reminder.
+ANNOUNCED = frozenset({"client", "starts_at", "duration_minutes", "kind", "address", "note"})
 
 
 def appointment_save(*, appointment: Appointment, changed: Collection[str], by: Actor) -> None:
     created = appointment.pk is None
-    moved = not created and "starts_at" in changed
+    moved = not created and bool(ANNOUNCED & set(changed))
     status_changed = not created and "status" in changed
     with transaction.atomic():
         if moved or (status_changed and appointment.status == Appointment.Status.PLANNED):
@@ -52,9 +54,8 @@ def _context(appointment: Appointment) -> dict[str, Any]:
     """What the messages say, written once in the client's language: the record of what was
     sent does not change if the appointment does."""
     with translation.override(appointment.client.language):
-        when = date_format(timezone.localtime(appointment.starts_at), "l j F Y à H\\hi")
         return {
-            "when": when,
+            "when": formats.when(appointment.starts_at),
             "kind": str(appointment.get_kind_display()),
             "place": appointment.place,
             "note": appointment.note,

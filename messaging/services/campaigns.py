@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -138,7 +139,12 @@ def campaigns_start_due(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     due = list(
         Campaign.objects.filter(
-            status=Campaign.Status.SCHEDULED, scheduled_for__lte=now
+            Q(status=Campaign.Status.SCHEDULED, scheduled_for__lte=now)
+            | Q(
+                status=Campaign.Status.SENDING,
+                finished_at__isnull=True,
+                started_at__lt=now - STUCK_AFTER,
+            )
         ).values_list("pk", flat=True)
     )
     for pk in due:
@@ -146,9 +152,16 @@ def campaigns_start_due(now: dt.datetime | None = None) -> int:
     return len(due)
 
 
+STUCK_AFTER = dt.timedelta(minutes=30)
+
+
 def campaign_fan_out(pk: int, *, now: dt.datetime | None = None) -> int:
     """Create the campaign's notifications in chunks and queue each chunk for sending.
-    Claimed first: a second run finds it started and does nothing. Returns the number of
+
+    Claimed first: a second run finds it started and does nothing, unless the first died
+    midway (started long ago and never finished): the keys make a rerun create only what is
+    missing. Each chunk is written under the campaign's lock and only while it is still
+    being sent: a cancellation stops the chunks that follow. Returns the number of
     notifications created."""
     now = now or timezone.now()
     campaign = Campaign.objects.get(pk=pk)
@@ -157,46 +170,70 @@ def campaign_fan_out(pk: int, *, now: dt.datetime | None = None) -> int:
             scheduled_for=next_allowed(now)
         )
         return 0
-    claimed = Campaign.objects.filter(
-        pk=pk, status=Campaign.Status.SCHEDULED, scheduled_for__lte=now
-    ).update(status=Campaign.Status.SENDING, started_at=now)
-    if not claimed:
+    due = Q(status=Campaign.Status.SCHEDULED, scheduled_for__lte=now)
+    stuck = Q(
+        status=Campaign.Status.SENDING,
+        finished_at__isnull=True,
+        started_at__lt=now - STUCK_AFTER,
+    )
+    if not Campaign.objects.filter(due | stuck, pk=pk).update(
+        status=Campaign.Status.SENDING, started_at=now
+    ):
         return 0
-    from messaging.tasks import send_notifications
-
     created = 0
     for channel, purpose in campaign.channels():
         recipients = campaign_recipients(campaign, channel, purpose).order_by("pk")
         for client_ids in _chunks(recipients.values_list("pk", flat=True)):
-            Notification.objects.bulk_create(
-                [
-                    Notification(
-                        client_id=client_id,
-                        campaign=campaign,
-                        channel=channel,
-                        purpose=purpose,
-                        template="campaign" if purpose is not None else "service_alert",
-                        idempotency_key=f"campaign-{pk}-{channel}-{client_id}",
-                    )
-                    for client_id in client_ids
-                ],
-                ignore_conflicts=True,
-            )
-            # The rows' keys, not bulk_create's result: with ignore_conflicts it has no ids.
-            pks = list(
-                Notification.objects.filter(
-                    campaign=campaign,
-                    channel=channel,
-                    client_id__in=client_ids,
-                    status=Status.PENDING,
-                ).values_list("pk", flat=True)
-            )
-            created += len(pks)
-            Campaign.objects.filter(pk=pk).update(recipients=created)
-            if pks:
-                send_notifications.delay(pks)
-    Campaign.objects.filter(pk=pk).update(recipients=created, finished_at=timezone.now())
+            with transaction.atomic():
+                locked = Campaign.objects.select_for_update().get(pk=pk)
+                if locked.status != Campaign.Status.SENDING:
+                    return created  # cancelled meanwhile
+                pks = _create_chunk(campaign, channel, purpose, client_ids)
+                created += len(pks)
+                locked.recipients = F("recipients") + len(pks)
+                locked.save(update_fields=["recipients"])
+                if pks:
+                    transaction.on_commit(partial(_send_chunk, pks))
+    Campaign.objects.filter(pk=pk).update(finished_at=timezone.now())
     return created
+
+
+def _create_chunk(
+    campaign: Campaign, channel: str, purpose: Purpose | None, client_ids: list[int]
+) -> list[int]:
+    """The chunk's rows, once: a rerun finds the existing keys and creates nothing for them.
+    Returns the rows created now and still waiting to be sent."""
+    keys = [f"campaign-{campaign.pk}-{channel}-{client_id}" for client_id in client_ids]
+    existing = set(
+        Notification.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    rows = [
+        Notification(
+            client_id=client_id,
+            campaign=campaign,
+            channel=channel,
+            purpose=purpose,
+            template="campaign" if purpose is not None else "service_alert",
+            idempotency_key=key,
+        )
+        for client_id, key in zip(client_ids, keys, strict=True)
+        if key not in existing
+    ]
+    # The rows' keys, not bulk_create's result: with ignore_conflicts it has no ids.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        Notification.objects.filter(
+            idempotency_key__in=[row.idempotency_key for row in rows], status=Status.PENDING
+        ).values_list("pk", flat=True)
+    )
+
+
+def _send_chunk(pks: list[int]) -> None:
+    from messaging.tasks import send_notifications
+
+    send_notifications.delay(pks)
 
 
 def _chunks(ids: QuerySet[Client, int]) -> Iterator[list[int]]:

@@ -12,7 +12,6 @@ from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsR
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -25,12 +24,22 @@ from messaging import sms
 from messaging.models import Notification
 from messaging.quiet_hours import is_allowed, next_allowed
 from portal.audit import Actor
-from portal.mail import render_email
+from portal.mail import render_email, render_text
 from portal.models import Controller
 
 logger = logging.getLogger(__name__)
 Status = Notification.Status
 WAITING = (Status.PENDING, Status.HELD)
+# Service messages sent by the channels the client chose for them.
+CLIENT_CHOSEN_TEMPLATES = frozenset(
+    {
+        "thread_reply",
+        "appointment_confirmation",
+        "appointment_reminder",
+        "appointment_cancelled",
+        "service_alert",
+    }
+)
 
 
 class TransientSendError(Exception):
@@ -86,6 +95,9 @@ def notification_send(pk: int, *, now: dt.datetime | None = None) -> Notificatio
         return notification  # sent, failed or suppressed already: never twice
     if notification.not_before and notification.not_before > now:
         return notification  # a task for later exists
+    if (reason := _service_refused(notification)) is not None:
+        _finish(notification, Status.SUPPRESSED, now, error=reason)
+        return notification
     if notification.is_marketing:
         client, purpose = _marketing(notification)
         if not may_contact(client, purpose):
@@ -133,6 +145,23 @@ def notification_send(pk: int, *, now: dt.datetime | None = None) -> Notificatio
     notification.sent_at = now
     _finish(notification, Status.SENT, now)
     return notification
+
+
+def _service_refused(notification: Notification) -> str | None:
+    """Why a service message to a client must not leave now (the client changed their
+    mind since it was queued, a reminder a day ahead say), or None."""
+    client = notification.client
+    if client is None or notification.is_marketing:
+        return None
+    if client.anonymised_at is not None:
+        return "Client effacé."
+    if notification.template == "service_alert" and client.is_restricted:
+        return "Traitement limité (art. 18) : pas d'alerte."
+    if notification.template in CLIENT_CHOSEN_TEMPLATES:
+        email = notification.channel == Notification.Channel.EMAIL
+        if not (client.service_by_email if email else client.service_by_sms):
+            return "Le client ne veut plus de messages de service par ce canal."
+    return None
 
 
 def _finish(notification: Notification, status: str, now: dt.datetime, error: str = "") -> None:
@@ -204,7 +233,7 @@ def _send_sms(notification: Notification, to: str) -> str:
         "base_url": settings.PORTAL_BASE_URL,
     }
     with translation.override(language):
-        body = render_to_string(f"sms/{notification.template}.txt", context).strip()
+        body = render_text(f"sms/{notification.template}.txt", context).strip()
         if notification.is_marketing:
             body = f"{body} {sms_opt_out(*_marketing(notification))}"
     try:

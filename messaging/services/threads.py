@@ -17,12 +17,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, User
 from messaging.models import Appointment, Attachment, Message, Notification, Thread
 from messaging.services.outbox import notification_create
 from messaging.sla import answer_due
 from portal.audit import Actor, audit_log
+from portal.exceptions import PortalError
 from portal.uploads import CheckedFile, without_location
 
 MAX_ATTACHMENTS = 5
@@ -127,13 +129,18 @@ def staff_message_post(
     body: str,
     files: Sequence[tuple[UploadedFile, CheckedFile]] = (),
     internal: bool = False,
+    seen_up_to: int | None = None,
     by: Actor,
 ) -> Message:
     """A reply to the client, or an internal note the client never sees. A reply answers
-    the thread and tells the client by the channels they chose for service messages."""
+    the thread and tells the client by the channels they chose for service messages.
+
+    `seen_up_to` is the last message the member of staff had on screen: a client message
+    that arrived after it is not answered by this reply, and the thread keeps waiting."""
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.select_for_update().select_related("client").get(pk=thread.pk)
+        unseen = _unseen_client_messages(thread, seen_up_to)
         message = Message.objects.create(
             thread=thread,
             author_kind=Message.Author.STAFF,
@@ -144,8 +151,9 @@ def staff_message_post(
         )
         _attach(message, files)
         if not internal:
-            thread.status = Thread.Status.ANSWERED
-            thread.due_at = None
+            if not unseen:
+                thread.status = Thread.Status.ANSWERED
+                thread.due_at = None
             thread.last_message_at = now
             if thread.assigned_to_id is None and by.user is not None:
                 thread.assigned_to = by.user
@@ -226,11 +234,49 @@ def thread_mark_read(*, thread: Thread, reader: str) -> int:
     return messages.update(read_at=timezone.now())
 
 
-def thread_close(*, thread: Thread, by: Actor) -> None:
-    Thread.objects.filter(pk=thread.pk).update(
-        status=Thread.Status.CLOSED, due_at=None, closed_at=timezone.now()
+def _unseen_client_messages(thread: Thread, seen_up_to: int | None) -> bool:
+    if seen_up_to is None:
+        return False
+    return thread.messages.filter(author_kind=Message.Author.CLIENT, pk__gt=seen_up_to).exists()
+
+
+class ThreadChanged(PortalError):
+    default_message = _("Le client a écrit entre-temps : lisez son nouveau message avant de clore.")
+
+
+def thread_close(*, thread: Thread, seen_up_to: int | None = None, by: Actor) -> None:
+    """Close a thread, unless the client wrote since the member of staff last looked."""
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().select_related("client").get(pk=thread.pk)
+        if _unseen_client_messages(thread, seen_up_to):
+            raise ThreadChanged()
+        thread.status = Thread.Status.CLOSED
+        thread.due_at = None
+        thread.closed_at = timezone.now()
+        thread.save(update_fields=["status", "due_at", "closed_at"])
+        audit_log(action="messaging.thread.closed", by=by, client=thread.client, target=thread)
+
+
+class AssignmentChanged(PortalError):
+    default_message = _(
+        "La conversation a été confiée à quelqu'un d'autre entre-temps : attribution inchangée."
     )
-    audit_log(action="messaging.thread.closed", by=by, client=thread.client, target=thread)
+
+
+def thread_assign(*, thread: Thread, to: User | None, seen_assignee: int | None, by: Actor) -> None:
+    """Give the thread to a member of staff, unless someone else took it meanwhile."""
+    updated = Thread.objects.filter(pk=thread.pk, assigned_to_id=seen_assignee).update(
+        assigned_to=to
+    )
+    if not updated:
+        raise AssignmentChanged()
+    audit_log(
+        action="messaging.thread.assigned",
+        by=by,
+        client=thread.client,
+        target=thread,
+        payload={"assigned": to is not None},
+    )
 
 
 def attachment_open(*, attachment: Attachment, by: Actor) -> File:

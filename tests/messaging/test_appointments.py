@@ -129,3 +129,32 @@ def test_a_client_without_a_phone_or_who_refused_sms_gets_email_only(alice, erin
     logged_in(erin).post("/admin/messaging/appointment/add/", _admin_form(alice, _in_days(4)))
     channels = set(Notification.objects.values_list("channel", flat=True))
     assert channels == {"email"}
+
+
+def test_a_new_address_is_confirmed_and_the_old_reminder_cancelled(
+    alice, erin, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    http = logged_in(erin)
+    starts = _in_days(5)
+    http.post("/admin/messaging/appointment/add/", _admin_form(alice, starts, address="1 rue A"))
+    appointment = Appointment.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        http.post(
+            f"/admin/messaging/appointment/{appointment.pk}/change/",
+            _admin_form(alice, starts, address="99 avenue B"),
+        )
+    pending = Notification.objects.filter(template="appointment_reminder", status="pending")
+    assert {n.context["place"] for n in pending} == {"99 avenue B"}
+    assert "99 avenue B" in mailoutbox[-1].body
+
+
+def test_an_english_client_reads_dates_in_english(alice, erin, mailoutbox) -> None:
+    from django.test import override_settings  # noqa: F401
+
+    alice.language = "en"
+    alice.save()
+    starts = timezone.make_aware(dt.datetime(2030, 3, 5, 14, 30))
+    logged_in(erin).post("/admin/messaging/appointment/add/", _admin_form(alice, starts))
+    when = Notification.objects.filter(template="appointment_confirmation").first().context["when"]
+    assert when.startswith("Tuesday")
+    assert " à " not in when

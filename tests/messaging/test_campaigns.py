@@ -70,6 +70,17 @@ def send_at(monkeypatch):
     return when
 
 
+@pytest.fixture
+def fan_out(django_capture_on_commit_callbacks):
+    """The fan-out, with the chunks it queues on commit sent when it returns."""
+
+    def run(pk: int, *, now: dt.datetime) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return campaign_fan_out(pk, now=now)
+
+    return run
+
+
 def _campaign(**fields) -> Campaign:
     values = {
         "name": "Printemps",
@@ -107,9 +118,9 @@ def test_audiences(people, audience, extra, expected) -> None:
     assert campaign_preview(campaign).per_channel == expected
 
 
-def test_a_campaign_fans_out_sends_and_reports_its_progress(people, send_at) -> None:
+def test_a_campaign_fans_out_sends_and_reports_its_progress(people, send_at, fan_out) -> None:
     campaign = _campaign()
-    assert campaign_fan_out(campaign.pk, now=TUESDAY_NOON) == 3
+    assert fan_out(campaign.pk, now=TUESDAY_NOON) == 3
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENDING
     assert campaign.recipients == 3
@@ -121,16 +132,18 @@ def test_a_campaign_fans_out_sends_and_reports_its_progress(people, send_at) -> 
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SENT
     # A second run (a task delivered twice) creates and sends nothing more.
-    assert campaign_fan_out(campaign.pk, now=TUESDAY_NOON) == 0
+    assert fan_out(campaign.pk, now=TUESDAY_NOON) == 0
     assert Notification.objects.count() == 3
     assert len(mail.outbox) == 2
 
 
-def test_consent_withdrawn_after_the_fan_out_stops_that_message(people, monkeypatch) -> None:
+def test_consent_withdrawn_after_the_fan_out_stops_that_message(
+    people, monkeypatch, fan_out
+) -> None:
     queued = []
     monkeypatch.setattr("messaging.tasks.send_notifications.delay", queued.append)
     campaign = _campaign(by_sms=False)
-    campaign_fan_out(campaign.pk, now=TUESDAY_NOON)
+    fan_out(campaign.pk, now=TUESDAY_NOON)
     choose(people["alice"], Purpose.objects.get(key="marketing_email"), False)
     from messaging.services.outbox import notification_send
 
@@ -179,7 +192,7 @@ def test_cancelling_stops_what_has_not_left(people, monkeypatch) -> None:
         campaign_cancel(campaign=campaign, by=Actor.system())
 
 
-def test_a_service_alert_goes_to_clients_only_without_marketing_consent(people) -> None:
+def test_a_service_alert_goes_to_clients_only_without_marketing_consent(people, fan_out) -> None:
     Client.objects.filter(pk=people["denis"].pk).update(service_by_sms=False)
     alert = _campaign(
         kind=Campaign.Kind.ALERT,
@@ -192,7 +205,7 @@ def test_a_service_alert_goes_to_clients_only_without_marketing_consent(people) 
     # alice, bob, denis by email (not chloe, a prospect); alice and bob by SMS.
     assert preview.per_channel == [("email", 3), ("sms", 2)]
     # Transactional: it goes at once, even on a Saturday evening.
-    assert campaign_fan_out(alert.pk, now=SATURDAY_EVENING) == 5
+    assert fan_out(alert.pk, now=SATURDAY_EVENING) == 5
     notes = Notification.objects.filter(campaign=alert)
     assert set(notes.values_list("template", flat=True)) == {"service_alert"}
     assert not notes.filter(purpose__isnull=False).exists()
@@ -242,7 +255,9 @@ def test_the_form_explains_what_is_missing_in_french(people, erin) -> None:
     assert not Campaign.objects.exists()
 
 
-def test_staff_compose_preview_schedule_and_watch_the_progress(people, erin, send_at) -> None:
+def test_staff_compose_preview_schedule_and_watch_the_progress(
+    people, erin, send_at, fan_out
+) -> None:
     http = logged_in(erin)
     response = http.post(
         ADD, _form(by_sms="on", sms_purpose=Purpose.objects.get(key="marketing_sms").pk)
@@ -261,7 +276,64 @@ def test_staff_compose_preview_schedule_and_watch_the_progress(people, erin, sen
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.SCHEDULED
     send_at["now"] = max(campaign.scheduled_for, timezone.now())
-    campaign_fan_out(campaign.pk, now=send_at["now"])
+    fan_out(campaign.pk, now=send_at["now"])
     page = http.get(f"/admin/messaging/campaign/{campaign.pk}/change/").content.decode()
     assert '<progress class="campaign-progress" max="3" value="3">' in page
     assert "Envoyés : 3" in page
+
+
+def test_a_cancellation_stops_the_chunks_that_follow(people, monkeypatch) -> None:
+    monkeypatch.setattr(campaigns, "CHUNK", 1)
+    monkeypatch.setattr(campaigns, "_send_chunk", lambda pks: None)
+    original = campaigns._create_chunk
+    calls = []
+
+    def create_then_cancel(*args):
+        calls.append(1)
+        created = original(*args)
+        # Staff press "Annuler" while the first chunk is being written.
+        Campaign.objects.filter(pk=args[0].pk).update(status=Campaign.Status.CANCELLED)
+        return created
+
+    monkeypatch.setattr(campaigns, "_create_chunk", create_then_cancel)
+    campaign = _campaign()
+    assert campaign_fan_out(campaign.pk, now=TUESDAY_NOON) == 1
+    assert len(calls) == 1
+    assert Notification.objects.count() == 1
+
+
+def test_a_fan_out_that_died_midway_is_resumed_without_duplicates(people, monkeypatch) -> None:
+    monkeypatch.setattr(campaigns, "_send_chunk", lambda pks: None)
+    campaign = _campaign(by_sms=False)
+    assert campaign_fan_out(campaign.pk, now=TUESDAY_NOON) == 2
+    # As if the worker had died after the first row: one row gone, never finished.
+    Notification.objects.filter(campaign=campaign).order_by("pk").last().delete()
+    Campaign.objects.filter(pk=campaign.pk).update(
+        finished_at=None, started_at=TUESDAY_NOON - dt.timedelta(hours=1)
+    )
+    assert campaign_fan_out(campaign.pk, now=TUESDAY_NOON + dt.timedelta(minutes=1)) == 1
+    assert Notification.objects.filter(campaign=campaign).count() == 2
+    # A campaign still being written by a live worker is left alone.
+    Campaign.objects.filter(pk=campaign.pk).update(finished_at=None, started_at=TUESDAY_NOON)
+    assert campaign_fan_out(campaign.pk, now=TUESDAY_NOON + dt.timedelta(minutes=1)) == 0
+
+
+def test_a_client_who_turns_off_sms_before_an_alert_leaves_gets_none(people, monkeypatch) -> None:
+    queued = []
+    monkeypatch.setattr(campaigns, "_send_chunk", queued.append)
+    alert = _campaign(kind=Campaign.Kind.ALERT, email_purpose=None, sms_purpose=None)
+    with_commit = campaign_fan_out
+    with_commit(alert.pk, now=TUESDAY_NOON)
+    Client.objects.filter(pk=people["alice"].pk).update(service_by_sms=False)
+    Client.objects.filter(pk=people["bob"].pk).update(is_restricted=True)
+    from messaging.services.outbox import notification_send
+
+    for pk in Notification.objects.filter(campaign=alert).values_list("pk", flat=True):
+        notification_send(pk, now=TUESDAY_NOON)
+    suppressed = Notification.objects.filter(status="suppressed")
+    assert {(n.client_id, n.channel) for n in suppressed} == {
+        (people["alice"].pk, "sms"),
+        (people["bob"].pk, "email"),
+        (people["bob"].pk, "sms"),
+    }
+    assert "par ce canal" in suppressed.get(client=people["alice"]).error

@@ -140,3 +140,37 @@ def test_the_inbox_costs_a_fixed_number_of_queries(alice, bob, erin, django_asse
     http = logged_in(erin)
     with django_assert_max_num_queries(20):
         assert http.get(INBOX).status_code == 200
+
+
+def test_a_save_never_overrides_what_changed_since_the_page_was_opened(alice, erin, carol):
+    from messaging.services.threads import client_message_post, staff_message_post
+    from portal.audit import Actor
+
+    thread = open_thread(alice)
+    seen = thread.messages.get().pk
+    # Meanwhile: carol takes the thread, and alice writes again.
+    Thread.objects.filter(pk=thread.pk).update(assigned_to=carol)
+    client_message_post(thread=thread, body="Autre question urgente", by=Actor(user=alice.user))
+    response = logged_in(erin).post(
+        f"{INBOX}{thread.pk}/change/",
+        _reply_form(
+            thread,
+            assigned_to=erin.pk,  # erin takes it, not knowing carol did
+            seen_assignee="",
+            seen_up_to=seen,
+            reply="Réponse à la première question",
+            close="on",
+        ),
+        follow=True,
+    )
+    page = response.content.decode()
+    thread.refresh_from_db()
+    assert thread.assigned_to == carol
+    assert thread.status == Thread.Status.WAITING  # the new question still waits
+    assert thread.due_at is not None
+    assert "confiée à quelqu" in page
+    assert "Le client a écrit entre-temps" in page
+    # With the page up to date, the same reply answers and closes.
+    staff_message_post(thread=thread, body="Et pour la seconde", by=Actor(user=erin))
+    thread.refresh_from_db()
+    assert thread.status == Thread.Status.ANSWERED

@@ -302,3 +302,27 @@ def test_heic_photos_are_accepted(alice, alice_http) -> None:
     response = _post_thread(alice_http, files=[upload("IMG_1.HEIC", out.getvalue())])
     assert response.status_code == 302
     assert Attachment.objects.get().name == "IMG_1.heic"
+
+
+def test_subjects_keep_their_apostrophes_and_ampersands(
+    alice, erin, django_capture_on_commit_callbacks
+) -> None:
+    thread = open_thread(alice, subject='Devis pour l\'abri & "spa"')
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_message_post(thread=thread, body="Voici", by=Actor(user=erin))
+    (message,) = [m for m in mail.outbox if m.to == [alice.email]]
+    assert message.subject == 'Réponse à votre message « Devis pour l\'abri & "spa" »'
+    assert 'l\'abri & "spa"' in message.body
+
+
+def test_the_messages_page_costs_the_same_with_many_appointments(
+    alice, alice_http, django_assert_max_num_queries
+) -> None:
+    from messaging.models import Appointment
+
+    for days in range(1, 8):
+        Appointment.objects.create(
+            client=alice, kind="repair", starts_at=timezone.now() + dt.timedelta(days=days)
+        )
+    with django_assert_max_num_queries(10):
+        assert alice_http.get("/espace-client/messagerie/").status_code == 200

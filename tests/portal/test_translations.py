@@ -54,7 +54,9 @@ def test_compiled_catalogue_matches_the_source() -> None:
     for entry in _entries(PO.read_text()):
         if "msgid_plural" not in entry:
             msgid, msgstr = _field(entry, "msgid"), _field(entry, "msgstr")
-            assert compiled.gettext(msgid) == msgstr, f"{msgid!r} is not compiled: make messages"
+            context = _field(entry, "msgctxt")
+            found = compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+            assert found == msgstr, f"{msgid!r} is not compiled: make messages"
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext")
