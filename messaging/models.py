@@ -157,7 +157,9 @@ class OpeningPeriod(models.Model):
         ordering = ("weekday", "opens")
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=models.Q(closes__gt=models.F("opens")), name="opening_period_order"
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="opening_period_order",
+                violation_error_message=_("L'heure de fermeture doit suivre l'heure d'ouverture."),
             ),
         ]
 

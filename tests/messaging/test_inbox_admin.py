@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
 from messaging.models import CannedReply, Message, Thread
@@ -174,3 +175,61 @@ def test_a_save_never_overrides_what_changed_since_the_page_was_opened(alice, er
     staff_message_post(thread=thread, body="Et pour la seconde", by=Actor(user=erin))
     thread.refresh_from_db()
     assert thread.status == Thread.Status.ANSWERED
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/messaging/thread/",
+        "/admin/messaging/cannedreply/add/",
+        "/admin/messaging/servicelevel/1/change/",
+        "/admin/messaging/appointment/",
+        "/admin/messaging/appointment/add/",
+        "/admin/messaging/campaign/",
+        "/admin/messaging/campaign/add/",
+        "/admin/messaging/notification/",
+        "/admin/accounts/tag/add/",
+    ],
+)
+def test_every_messaging_admin_page_opens(erin, url):
+    from messaging.models import ServiceLevel
+
+    ServiceLevel.load()
+    erin.is_superuser = True
+    erin.save()
+    assert logged_in(erin).get(url).status_code == 200
+
+
+def test_the_service_level_page_edits_targets_and_opening_hours(erin):
+    from messaging.models import OpeningPeriod, ServiceLevel
+
+    level = ServiceLevel.load()
+    periods = list(OpeningPeriod.objects.filter(service_level=level))
+    data = {
+        "priority_hours": "2",
+        "standard_hours": "8",
+        "opening_periods-TOTAL_FORMS": str(len(periods)),
+        "opening_periods-INITIAL_FORMS": str(len(periods)),
+        "_save": "Enregistrer",
+    }
+    for n, period in enumerate(periods):
+        data.update(
+            {
+                f"opening_periods-{n}-id": period.pk,
+                f"opening_periods-{n}-service_level": level.pk,
+                f"opening_periods-{n}-weekday": period.weekday,
+                f"opening_periods-{n}-opens": period.opens.strftime("%H:%M"),
+                f"opening_periods-{n}-closes": period.closes.strftime("%H:%M"),
+            }
+        )
+    data["opening_periods-0-closes"] = "08:00"  # before it opens
+    response = logged_in(erin).post(f"/admin/messaging/servicelevel/{level.pk}/change/", data)
+    assert response.status_code == 200  # refused, with the form again
+    assert "L&#x27;heure de fermeture doit suivre l&#x27;heure d&#x27;ouverture." in (
+        response.content.decode()
+    )
+    data["opening_periods-0-closes"] = "12:30"
+    response = logged_in(erin).post(f"/admin/messaging/servicelevel/{level.pk}/change/", data)
+    assert response.status_code == 302
+    level.refresh_from_db()
+    assert (level.priority_hours, level.standard_hours) == (2, 8)
