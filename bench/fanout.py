@@ -9,10 +9,11 @@ everyone is fanned out and sent through a fake Brevo API on loopback. It prints:
 - the sending throughput of one real Celery worker process (solo pool) and its peak RSS;
 - the peak Python memory of the fan-out (tracemalloc, on a second campaign);
 - in the same run, to show where the time goes: the audience query alone, a bare
-  bulk_create of as many rows, no-op Celery tasks (as many as the chunks, and one per
-  message) queued and run by the same kind of worker, and one message sent in-process
-  split into consent check, rendering, unsubscribe link, provider call and SQL, with its
-  number of SQL statements.
+  bulk_create of as many rows (and one INSERT ... RETURNING per chunk), no-op Celery tasks
+  (as many as the chunks, and one per message) queued and run by the same kind of worker,
+  and messages sent in-process split into consent check, rendering, unsubscribe link,
+  provider call and the rest, with the SQL statements of one message; the provider call
+  alone with a new HTTP session per message and through one kept-alive connection.
 
 Usage: .venv/bin/python bench/fanout.py [--clients 100000] [--send N] [--noop-tasks 50000]
 --send stops the worker once N messages have left and gives the throughput over those.
@@ -32,6 +33,7 @@ import hmac
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -73,6 +75,9 @@ app.worker_main(["worker", "--pool=solo", "--loglevel=WARNING", "--without-gossi
 class FakeBrevo(BaseHTTPRequestHandler):
     """Brevo's transactional email API: 201 and a message id for every POST."""
 
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real API: a client may reuse it
+    wbufsize = -1  # headers and body in one segment, flushed after each answer...
+    disable_nagle_algorithm = True  # ...and at once: no 40 ms delayed-ACK stall on keep-alive
     received = itertools.count(1)
     count = 0
 
@@ -257,9 +262,13 @@ def sql_timer() -> Iterator[dict[str, list[float]]]:
     def kind(sql: str) -> str:
         head = sql.lstrip()[:60]
         if head.startswith('INSERT INTO "messaging_notification"'):
-            return "insert notifications"
+            return "insert notifications (bulk_create)"
+        if head.startswith('SELECT "messaging_notification"."idempotency_key"'):
+            return "select existing keys"
         if head.startswith('SELECT "messaging_notification"."id"'):
             return "select back their ids"
+        if head.startswith('SELECT "messaging_campaign"') and sql.rstrip().endswith("UPDATE"):
+            return "lock campaign (select for update)"
         if head.startswith('UPDATE "messaging_campaign"'):
             return "update campaign"
         return "other (audience cursor, campaign read)"
@@ -337,6 +346,32 @@ def bare_bulk_create(campaign: Any, client_ids: list[int]) -> float:
             ignore_conflicts=True,
         )
     return time.perf_counter() - started
+
+
+SET_BASED = """
+INSERT INTO messaging_notification (client_id, campaign_id, channel, purpose_id, template,
+    context, idempotency_key, status, "to", provider_id, attempts, error, created_at)
+SELECT id, %(campaign)s, 'email', %(purpose)s, 'campaign', '{}'::jsonb,
+    'set-' || %(campaign)s || '-email-' || id, 'pending', '', '', 0, '', now()
+FROM unnest(%(ids)s::bigint[]) AS id
+ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+"""
+
+
+def set_based_insert(campaign: Any, client_ids: list[int]) -> tuple[int, float]:
+    """The same rows again, by one INSERT ... RETURNING per chunk: no model instances and no
+    read-back of the ids."""
+    from django.db import connection
+
+    created = 0
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for start in range(0, len(client_ids), CHUNK):
+            ids = client_ids[start : start + CHUNK]
+            params = {"campaign": campaign.pk, "purpose": campaign.email_purpose_id, "ids": ids}
+            cursor.execute(SET_BASED, params)
+            created += len(cursor.fetchall())
+    return created, time.perf_counter() - started
 
 
 def start_worker(env: dict[str, str], queue: str, log: Path) -> subprocess.Popen:
@@ -505,8 +540,8 @@ def per_message(pks: list[int]) -> tuple[float, dict[str, float], int, Counter[s
     kinds: Counter[str] = Counter()
     for query in queries.captured_queries:
         sql = query["sql"]
-        table = next((w.strip('"') for w in sql.split() if w.startswith('"')), "?")
-        kinds[f"{sql.split()[0]} {table.split('.')[0]}"] += 1
+        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"(\w+)"', sql)
+        kinds[f"{sql.split()[0]} {table.group(1) if table else '?'}"] += 1
     parts = [
         (outbox, "may_contact", "consent check (may_contact)"),
         (outbox, "is_allowed", "quiet hours (is_allowed)"),
@@ -522,8 +557,36 @@ def per_message(pks: list[int]) -> tuple[float, dict[str, float], int, Counter[s
         for pk in rest:
             outbox.notification_send(pk)
         took = time.perf_counter() - started
-    spent["SQL, all statements (overlaps the parts above)"] = sum(sum(v) for v in sql.values())
+    spent["rest (notification read, claim, re-read, final save)"] = took - sum(spent.values())
+    spent["SQL time, all statements (spread over the parts above)"] = sum(
+        sum(v) for v in sql.values()
+    )
     return took / len(rest), dict(spent), len(queries.captured_queries), kinds
+
+
+def provider_connections(count: int) -> tuple[float, float]:
+    """The same rendered email sent `count` times: as the outbox does (each send opens and
+    closes its own HTTP session), then through one connection opened once (keep-alive)."""
+    from django.core.mail import get_connection
+
+    from accounts.models import Client
+    from portal.mail import render_email
+
+    client = Client.objects.order_by("pk").first()
+    context = {"client": client, "subject": "Nos offres", "body": "Bonjour."}
+    message = render_email("campaign", to="c0@bench.test", context=context)
+    started = time.perf_counter()
+    for _ in range(count):
+        message.send()
+    each = (time.perf_counter() - started) / count
+    connection = get_connection()
+    connection.open()
+    started = time.perf_counter()
+    for _ in range(count):
+        connection.send_messages([message])
+    shared = (time.perf_counter() - started) / count
+    connection.close()
+    return each, shared
 
 
 def main() -> None:
@@ -565,7 +628,7 @@ def main() -> None:
         print(f"   {kind:40} {sum(durations):6.2f} s in {len(durations)} statements")
     print(f"   {'enqueue (send_notifications.delay)':40} {delay.seconds:6.2f} s in {chunks} calls")
     accounted = sum(sum(d) for d in spent.values()) + delay.seconds
-    print(f"   {'rest (cursor fetches, Python)':40} {took - accounted:6.2f} s")
+    print(f"   {'rest (cursor fetches, commits, Python)':40} {took - accounted:6.2f} s")
 
     bare = new_campaign("Témoin", status="draft")
     client_ids = list(
@@ -577,6 +640,12 @@ def main() -> None:
     print(
         f"bare bulk_create of {len(client_ids)} rows in chunks of {CHUNK}: {bare_seconds:.2f} s "
         f"({len(client_ids) / bare_seconds:,.0f} rows/s)"
+    )
+
+    set_created, set_seconds = set_based_insert(new_campaign("SQL", status="draft"), client_ids)
+    print(
+        f"set-based INSERT ... RETURNING id of {set_created} rows in chunks of {CHUNK}: "
+        f"{set_seconds:.2f} s ({set_created / set_seconds:,.0f} rows/s)"
     )
 
     cap = min(args.send or created, created)
@@ -614,6 +683,12 @@ def main() -> None:
     )
     for label, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
         print(f"   {label:52} {seconds / (len(pks) - 1) * 1000:6.2f} ms")
+
+    fresh, shared = provider_connections(args.in_process)
+    print(
+        f"provider call alone, {args.in_process} sends: {fresh * 1000:.2f} ms with a new HTTP "
+        f"session per message (as now), {shared * 1000:.2f} ms through one kept-alive connection"
+    )
 
     import redis
 

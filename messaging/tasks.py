@@ -4,6 +4,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import get_connection
 
 from messaging.models import Notification
 from messaging.services import campaigns
@@ -14,16 +15,17 @@ from messaging.services.outbox import (
 )
 
 MAX_ATTEMPTS = 8
+SENT = Notification.Status.SENT
 
 
 @shared_task(bind=True, name="messaging.tasks.send_notification", max_retries=MAX_ATTEMPTS)
 def send_notification(self: Any, pk: int) -> str:
     """Thin: the outbox row decides. A transient provider error retries with backoff
-    (30 s, 1 min, 2 min… at most 1 h); running twice never sends twice."""
+    (30 s, 1 min, 2 min… at most 30 min); running twice never sends twice."""
     try:
         return str(notification_send(pk).status)
     except TransientSendError as error:
-        countdown = min(3600, settings.NOTIFICATION_RETRY_SECONDS * 2**self.request.retries)
+        countdown = min(1800, settings.NOTIFICATION_RETRY_SECONDS * 2**self.request.retries)
         raise self.retry(exc=error, countdown=countdown) from error
 
 
@@ -38,11 +40,12 @@ def send_notifications(pks: list[int]) -> int:
     """A chunk of a campaign, sent in one task: one broker round trip per chunk, not per
     message. A transient error sends that one message to the retrying task."""
     sent = 0
-    for pk in pks:
-        try:
-            sent += notification_send(pk).status == Notification.Status.SENT
-        except TransientSendError:
-            send_notification.apply_async((pk,), countdown=settings.NOTIFICATION_RETRY_SECONDS)
+    with get_connection() as connection:  # one provider session for the chunk
+        for pk in pks:
+            try:
+                sent += notification_send(pk, connection=connection).status == SENT
+            except TransientSendError:
+                send_notification.apply_async((pk,), countdown=settings.NOTIFICATION_RETRY_SECONDS)
     return sent
 
 

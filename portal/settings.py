@@ -172,6 +172,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis gives a task not acknowledged within this time to another worker. Longer than any
+# task runs and any countdown (retries wait 30 minutes at most); messages due later are
+# released by the beat, never held by the broker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"

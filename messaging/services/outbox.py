@@ -75,16 +75,34 @@ def notification_create(
     return notification
 
 
+# A message due later than this is left to the beat's release (every 5 minutes) rather
+# than given to the broker with a countdown: Redis hands back a task not acknowledged
+# within an hour, and one due the next morning would be delivered again and again.
+BROKER_HORIZON = dt.timedelta(minutes=5)
+RELEASE_CHUNK = 1000
+
+
 def enqueue(pk: int, *, eta: dt.datetime | None = None) -> None:
     from messaging.tasks import send_notification
 
-    if eta is not None and eta > timezone.now():
-        send_notification.apply_async((pk,), eta=eta)
-    else:
+    now = timezone.now()
+    if eta is None or eta <= now:
         send_notification.delay(pk)
+    elif eta - now <= BROKER_HORIZON:
+        send_notification.apply_async((pk,), eta=eta)
 
 
-def notification_send(pk: int, *, now: dt.datetime | None = None) -> Notification:
+def enqueue_many(pks: list[int]) -> None:
+    """Queue messages by chunks: one task per thousand, not one per message."""
+    from messaging.tasks import send_notifications
+
+    for start in range(0, len(pks), RELEASE_CHUNK):
+        send_notifications.delay(pks[start : start + RELEASE_CHUNK])
+
+
+def notification_send(
+    pk: int, *, now: dt.datetime | None = None, connection: Any = None
+) -> Notification:
     """Send one notification if it is still waiting and due. Raises TransientSendError when
     the provider should be tried again; the row is then waiting again."""
     now = now or timezone.now()
@@ -116,7 +134,8 @@ def notification_send(pk: int, *, now: dt.datetime | None = None) -> Notificatio
     if not claimed:
         notification.refresh_from_db()
         return notification
-    notification.refresh_from_db(fields=["status", "attempts"])
+    notification.status = Status.SENDING
+    notification.attempts += 1
     to = _address(notification)
     if not to:
         _finish(notification, Status.FAILED, now, error="Aucune adresse pour ce canal.")
@@ -124,7 +143,7 @@ def notification_send(pk: int, *, now: dt.datetime | None = None) -> Notificatio
     notification.to = to
     try:
         if notification.channel == Notification.Channel.EMAIL:
-            provider_id = _send_email(notification, to)
+            provider_id = _send_email(notification, to, connection)
         else:
             provider_id = _send_sms(notification, to)
     except TransientSendError as error:
@@ -203,13 +222,15 @@ def _language(notification: Notification) -> str:
     return notification.client.language if notification.client is not None else "fr"
 
 
-def _send_email(notification: Notification, to: str) -> str:
+def _send_email(notification: Notification, to: str, connection: Any = None) -> str:
     message = render_email(
         notification.template,
         to=to,
         context=_context(notification),
         language=_language(notification),
     )
+    if connection is not None:
+        message.connection = connection  # one provider session for a whole chunk
     if notification.is_marketing:
         message.from_email = settings.MARKETING_FROM_EMAIL
         message.extra_headers.update(marketing_email_headers(*_marketing(notification)))
@@ -252,7 +273,7 @@ LOST_AFTER = dt.timedelta(minutes=10)
 STUCK_AFTER = dt.timedelta(minutes=30)
 
 
-def notifications_release_due(now: dt.datetime | None = None, limit: int = 5000) -> int:
+def notifications_release_due(now: dt.datetime | None = None, limit: int = 100_000) -> int:
     """The safety net behind the tasks: held messages whose window has opened, and waiting
     ones whose task was lost (a broker restart), are queued again. Sending them twice is
     harmless: a row is claimed before it leaves."""
@@ -263,12 +284,11 @@ def notifications_release_due(now: dt.datetime | None = None, limit: int = 5000)
             models.Q(not_before__lte=now)
             | models.Q(not_before__isnull=True, created_at__lte=now - LOST_AFTER)
         )
-        .order_by("pk")
+        .order_by("not_before", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     pks = list(due)
-    for pk in pks:
-        enqueue(pk)
+    enqueue_many(pks)
     # A worker killed between the provider's answer and the save: whether the message left
     # is unknown, and it is not sent again blindly.
     Notification.objects.filter(status=Status.SENDING, status_at__lt=now - STUCK_AFTER).update(

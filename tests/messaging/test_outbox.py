@@ -197,7 +197,8 @@ def test_due_and_lost_messages_are_queued_again(alice, monkeypatch) -> None:
     from django.utils import timezone
 
     queued = []
-    monkeypatch.setattr(outbox, "enqueue", lambda pk, eta=None: queued.append(pk))
+    monkeypatch.setattr(outbox, "enqueue", lambda pk, eta=None: None)
+    monkeypatch.setattr(outbox, "enqueue_many", queued.extend)
     now = timezone.now()
     held = _campaign(alice, key="held")
     Notification.objects.filter(pk=held.pk).update(
@@ -252,3 +253,30 @@ def test_a_send_interrupted_midway_is_flagged_not_repeated(alice, monkeypatch) -
     assert stuck.status == "failed"
     assert "vérifier chez le prestataire" in stuck.error
     assert busy.status == "sending"
+
+
+def test_the_broker_never_holds_a_message_due_hours_later(monkeypatch) -> None:
+    from django.utils import timezone
+
+    from messaging import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks.send_notification, "delay", lambda pk: calls.append(("now", pk)))
+    monkeypatch.setattr(
+        tasks.send_notification, "apply_async", lambda args, eta: calls.append(("eta", args[0]))
+    )
+    now = timezone.now()
+    outbox.enqueue(1)
+    outbox.enqueue(2, eta=now - dt.timedelta(seconds=1))
+    outbox.enqueue(3, eta=now + dt.timedelta(minutes=2))
+    outbox.enqueue(4, eta=now + dt.timedelta(hours=14))  # tomorrow 8h: left to the beat
+    assert calls == [("now", 1), ("now", 2), ("eta", 3)]
+
+
+def test_the_release_queues_chunks_not_one_task_per_message(monkeypatch) -> None:
+    from messaging import tasks
+
+    chunks = []
+    monkeypatch.setattr(tasks.send_notifications, "delay", chunks.append)
+    outbox.enqueue_many(list(range(2500)))
+    assert [len(c) for c in chunks] == [1000, 1000, 500]
