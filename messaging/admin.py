@@ -137,7 +137,10 @@ class ThreadReplyForm(forms.ModelForm):
     internal = forms.BooleanField(
         label=_("Note interne"),
         required=False,
-        help_text=_("Visible de l'équipe seulement ; le client n'est pas prévenu."),
+        help_text=_(
+            "Hors de la conversation, et le client n'est pas prévenu. Il peut en obtenir "
+            "copie (droit d'accès) : restez factuel."
+        ),
     )
     close = forms.BooleanField(label=_("Clore la conversation"), required=False)
     # What the page showed when it was opened: a save never overrides what changed since.
