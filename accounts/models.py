@@ -132,11 +132,13 @@ class Client(models.Model):
     service_by_email = models.BooleanField(
         _("messages de service par e-mail"),
         default=True,
+        db_default=True,  # rows written in SQL (imports, COPY) take it too
         help_text=_("Réponses à vos messages, rendez-vous, alertes importantes."),
     )
     service_by_sms = models.BooleanField(
         _("messages de service par SMS"),
         default=True,
+        db_default=True,  # rows written in SQL (imports, COPY) take it too
         help_text=_("Réponses à vos messages, rendez-vous, alertes importantes."),
     )
     is_restricted = models.BooleanField(
@@ -184,6 +186,10 @@ class Client(models.Model):
     def has_valid_loyalty_card(self, on: dt.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.loyalty_card_valid_until is not None and self.loyalty_card_valid_until >= on
+
+    def takes_service_messages_by(self, channel: str) -> bool:
+        """The client's say on replies, appointments and alerts by "email" or "sms"."""
+        return self.service_by_email if channel == "email" else self.service_by_sms
 
     @property
     def postal_address(self) -> str:

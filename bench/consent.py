@@ -19,19 +19,11 @@ import sys
 import time
 from pathlib import Path
 
+from scratch import recreate_database  # bench/scratch.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    name = URL.rsplit("/", 1)[1]
-    admin_url = URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django() -> None:
@@ -164,7 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=100_000)
     args = parser.parse_args()
-    recreate_database()
+    recreate_database(URL)
     setup_django()
     started = time.perf_counter()
     populate(args.clients)

@@ -20,6 +20,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from scratch import recreate_database  # bench/scratch.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_dsar")
@@ -27,12 +29,7 @@ FILES = tempfile.mkdtemp(prefix="portal-bench-")
 
 
 def setup() -> None:
-    import psycopg
-
-    name = URL.rsplit("/", 1)[1]
-    with psycopg.connect(URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    recreate_database(URL)
     os.environ.update(DATABASE_URL=URL, PRIVATE_MEDIA_ROOT=FILES)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -112,7 +109,10 @@ def archive_figures(client) -> tuple[float, float, int]:
     from dsar.services.requests import request_create
     from portal.audit import Actor
 
-    request = request_create(kind="access", channel="email", client=client, by=Actor())
+    # Filed from the portal: the requester is identified by their login.
+    request = request_create(
+        kind="access", channel="portal", client=client, by=Actor(user=client.user)
+    )
     tracemalloc.start()
     started = time.perf_counter()
     archive = archive_build(request=request, by=Actor())

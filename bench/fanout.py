@@ -48,6 +48,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from scratch import recreate_database  # bench/scratch.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -96,20 +98,12 @@ class FakeBrevo(BaseHTTPRequestHandler):
         pass
 
 
-def admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(sql)
-
-
 def setup(port: int) -> dict[str, str]:
     """The environment of this process and of the workers: production-like (DEBUG off),
     email through the Brevo backend to the fake API, marketing allowed at any hour."""
     from cryptography.fernet import Fernet
 
-    admin(f'DROP DATABASE IF EXISTS "{DB}"')
-    admin(f'CREATE DATABASE "{DB}"')
+    recreate_database(f"{PG}/{DB}")
     env = {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DATABASE_URL": f"{PG}/{DB}",

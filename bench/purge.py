@@ -24,22 +24,16 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from scratch import recreate_database  # bench/scratch.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB, COPY, MEMORY = "portal_bench_purge", "portal_bench_purge_sql", "portal_bench_purge_mem"
 
 
-def admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(sql)
-
-
 def setup() -> None:
-    admin(f'DROP DATABASE IF EXISTS "{DB}"')
-    admin(f'CREATE DATABASE "{DB}"')
+    recreate_database(f"{PG}/{DB}")
     os.environ["DATABASE_URL"] = f"{PG}/{DB}"
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -249,8 +243,7 @@ def main() -> None:
             rules()
         connections.close_all()
         for copy in (COPY, MEMORY):
-            admin(f'DROP DATABASE IF EXISTS "{copy}"')
-            admin(f'CREATE DATABASE "{copy}" TEMPLATE "{DB}"')
+            recreate_database(f"{PG}/{copy}", template=DB)
         started = time.perf_counter()
         run = purge_run(batch_size=args.batch_size)
         elapsed = time.perf_counter() - started

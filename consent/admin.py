@@ -21,21 +21,8 @@ from consent import selectors, services
 from consent.exceptions import ConsentError
 from consent.forms import PurposeAdminForm, StaffConsentForm
 from consent.models import ConsentRecord, ConsentState, CookieChoice, Purpose, Suppression
-from portal.admin_tools import ReadOnlyInline
+from portal.admin_tools import ReadOnlyAdmin, ReadOnlyInline
 from portal.audit import Actor, audit_log
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Proof that nobody may edit from the application."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ConsentStateInline(ReadOnlyInline):

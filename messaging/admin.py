@@ -47,6 +47,7 @@ from messaging.services.threads import (
     thread_close,
     thread_mark_read,
 )
+from portal.admin_tools import ReadOnlyAdmin, SingletonAdmin
 from portal.audit import Actor, audit_log
 
 ADMIN_CSS = {"all": ("css/admin.css",)}
@@ -61,15 +62,9 @@ class OpeningPeriodInline(admin.TabularInline):
 
 
 @admin.register(ServiceLevel)
-class ServiceLevelAdmin(admin.ModelAdmin):
+class ServiceLevelAdmin(SingletonAdmin):
     inlines = (OpeningPeriodInline,)
     fields = ("priority_hours", "standard_hours")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return not ServiceLevel.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CannedReply)
@@ -392,7 +387,7 @@ class AppointmentAdmin(ViewAuditedAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ViewAuditedAdmin):
+class NotificationAdmin(ReadOnlyAdmin, ViewAuditedAdmin):
     list_display = ("created_at", "channel", "template", "client", "status", "attempts", "sent_at")
     list_filter = ("status", "channel", "template", "campaign")
     list_select_related = ("client",)
@@ -404,15 +399,6 @@ class NotificationAdmin(ViewAuditedAdmin):
     def audit_view(self, obj: Notification, by: Actor) -> None:
         if obj.client_id is not None:
             audit_log(action="messaging.notification.viewed", by=by, client=obj.client, target=obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # Campaigns and service alerts.

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from messaging.models import Thread
-from messaging.services.threads import MAX_ATTACHMENTS
+from messaging.services.threads import MAX_ATTACHMENTS, shown_name
 from portal.uploads import HEIC, JPEG, PDF, PNG, CheckedFile, check_upload
 
 ATTACHMENT_TYPES = frozenset({PDF, JPEG, PNG, HEIC})
@@ -46,7 +46,7 @@ class AttachmentsField(forms.FileField):
             try:
                 checked.append((upload, check_upload(upload, allowed=ATTACHMENT_TYPES)))
             except ValidationError as error:
-                name = str(upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:80]
+                name = shown_name(upload.name or "")[:80]
                 errors.extend(
                     _("« %(name)s » : %(error)s") % {"name": name, "error": message}
                     for message in error.messages

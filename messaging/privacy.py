@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +19,14 @@ from messaging.models import (
     Thread,
 )
 from portal.audit import register_action_labels
-from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
+from portal.personal_data import (
+    Activity,
+    Category,
+    FilePersonalData,
+    PersonalData,
+    delete_files_on_commit,
+    registry,
+)
 
 register_action_labels(
     {
@@ -41,29 +47,21 @@ register_action_labels(
 )
 
 
-def delete_attachment_files(attachments: QuerySet[Attachment]) -> None:
-    """The files of attachments about to be deleted go once the deletion is committed."""
-    names = [name for name in attachments.values_list("file", flat=True) if name]
-    storage = Attachment._meta.get_field("file").storage
-
-    def delete_files() -> None:
-        for name in names:
-            storage.delete(name)
-
-    transaction.on_commit(delete_files)
+def _context_text(context: dict[str, object]) -> str:
+    return " · ".join(str(value) for value in context.values() if value)
 
 
 class ThreadData(PersonalData):
     """Deleting a thread deletes its messages and their attachments, files included."""
 
     def _delete(self, qs: QuerySet[Any]) -> int:
-        delete_attachment_files(Attachment.objects.filter(message__thread__in=qs.values("pk")))
+        delete_files_on_commit(Attachment.objects.filter(message__thread__in=qs.values("pk")))
         return super()._delete(qs)
 
 
 class MessageData(PersonalData):
     def _delete(self, qs: QuerySet[Any]) -> int:
-        delete_attachment_files(Attachment.objects.filter(message__in=qs.values("pk")))
+        delete_files_on_commit(Attachment.objects.filter(message__in=qs.values("pk")))
         return super()._delete(qs)
 
 
@@ -158,8 +156,19 @@ registry.register(
         categories=(Category.CONTACT, Category.COMMERCIAL),
         model=Notification,
         client_path="client",
-        fields=("created_at", "channel", "purpose", "template", "status", "to", "sent_at"),
-        labels={"purpose": _("finalité"), "template": _("message")},
+        # The context holds what the message said of the client (an appointment's address).
+        fields=(
+            "created_at",
+            "channel",
+            "purpose",
+            "template",
+            "context",
+            "status",
+            "to",
+            "sent_at",
+        ),
+        labels={"purpose": _("finalité"), "template": _("message"), "context": _("contenu")},
+        formatters={"context": _context_text},
         events={"collection": "created_at"},
         ordering=("-created_at", "-id"),
     )

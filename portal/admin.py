@@ -5,26 +5,21 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from portal.admin_tools import ReadOnlyAdmin, SingletonAdmin
 from portal.models import AuditEvent, Controller
 
 
 @admin.register(Controller)
-class ControllerAdmin(admin.ModelAdmin):
+class ControllerAdmin(SingletonAdmin):
     fieldsets = (
         (None, {"fields": ("name", "trade_name", "legal_form", "siren", "website")}),
         ("Contact", {"fields": ("address", "email", "phone")}),
         ("DPO", {"fields": ("dpo_name", "dpo_email", "dpo_address")}),
     )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return not Controller.objects.exists()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail, read-only: nobody edits or deletes it from the application."""
 
     list_display = (
@@ -46,12 +41,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -261,6 +261,19 @@ class PersonalData:
             raise ImproperlyConfigured(f"{self.key}: anonymisation needs `anonymised` values")
 
 
+def delete_files_on_commit(qs: QuerySet[Any], file_field: str = "file") -> None:
+    """The files of the rows of `qs`, about to be deleted, go once the deletion commits (and
+    stay if it is rolled back)."""
+    names = [name for name in qs.values_list(file_field, flat=True) if name]
+    storage = qs.model._meta.get_field(file_field).storage
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
 @dataclass
 class FilePersonalData(PersonalData):
     """Personal data with a file on disk: deleting a row deletes its file once committed."""
@@ -268,16 +281,8 @@ class FilePersonalData(PersonalData):
     file_field: str = "file"
 
     def _delete(self, qs: QuerySet[Any]) -> int:
-        names = [n for n in qs.values_list(self.file_field, flat=True) if n]
-        storage = self.model._meta.get_field(self.file_field).storage  # type: ignore[union-attr]
-        deleted = super()._delete(qs)
-
-        def delete_files() -> None:
-            for name in names:
-                storage.delete(name)
-
-        transaction.on_commit(delete_files)
-        return deleted
+        delete_files_on_commit(qs, self.file_field)
+        return super()._delete(qs)
 
 
 class Registry:

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_tools import ReadOnlyAdmin
 from retention.models import LegalHold, ProcessingActivity, PurgeRun, RetentionRule
 from retention.register import purge_chart, register_csv, register_ods
 
@@ -89,7 +90,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
 
 @admin.register(PurgeRun)
-class PurgeRunAdmin(admin.ModelAdmin):
+class PurgeRunAdmin(ReadOnlyAdmin):
     """The history of purges, with their counts per rule; nobody edits it."""
 
     list_display = ("started_at", "status", "dry_run", "total", "statements", "finished_at")
@@ -140,12 +141,3 @@ class PurgeRunAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         return super().changelist_view(request, {**(extra_context or {}), "chart": purge_chart()})
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

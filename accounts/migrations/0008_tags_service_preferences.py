@@ -27,12 +27,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='service_by_email',
-            field=models.BooleanField(default=True, help_text='Réponses à vos messages, rendez-vous, alertes importantes.', verbose_name='messages de service par e-mail'),
+            field=models.BooleanField(db_default=True, default=True, help_text='Réponses à vos messages, rendez-vous, alertes importantes.', verbose_name='messages de service par e-mail'),
         ),
         migrations.AddField(
             model_name='client',
             name='service_by_sms',
-            field=models.BooleanField(default=True, help_text='Réponses à vos messages, rendez-vous, alertes importantes.', verbose_name='messages de service par SMS'),
+            field=models.BooleanField(db_default=True, default=True, help_text='Réponses à vos messages, rendez-vous, alertes importantes.', verbose_name='messages de service par SMS'),
         ),
         migrations.CreateModel(
             name='ClientTag',

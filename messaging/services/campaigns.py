@@ -18,10 +18,10 @@ from consent.models import Purpose
 from consent.selectors import contactable
 from messaging.models import Campaign, Notification
 from messaging.quiet_hours import is_allowed, next_allowed
+from messaging.services.outbox import CHUNK, enqueue_many
 from portal.audit import Actor, audit_log
 from portal.exceptions import PortalError
 
-CHUNK = 1000
 Status = Notification.Status
 
 
@@ -231,9 +231,7 @@ def _create_chunk(
 
 
 def _send_chunk(pks: list[int]) -> None:
-    from messaging.tasks import send_notifications
-
-    send_notifications.delay(pks)
+    enqueue_many(pks)
 
 
 def _chunks(ids: QuerySet[Client, int]) -> Iterator[list[int]]:

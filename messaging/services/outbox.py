@@ -79,7 +79,7 @@ def notification_create(
 # than given to the broker with a countdown: Redis hands back a task not acknowledged
 # within an hour, and one due the next morning would be delivered again and again.
 BROKER_HORIZON = dt.timedelta(minutes=5)
-RELEASE_CHUNK = 1000
+CHUNK = 1000  # messages per sending task
 
 
 def enqueue(pk: int, *, eta: dt.datetime | None = None) -> None:
@@ -96,8 +96,8 @@ def enqueue_many(pks: list[int]) -> None:
     """Queue messages by chunks: one task per thousand, not one per message."""
     from messaging.tasks import send_notifications
 
-    for start in range(0, len(pks), RELEASE_CHUNK):
-        send_notifications.delay(pks[start : start + RELEASE_CHUNK])
+    for start in range(0, len(pks), CHUNK):
+        send_notifications.delay(pks[start : start + CHUNK])
 
 
 def notification_send(
@@ -176,10 +176,10 @@ def _service_refused(notification: Notification) -> str | None:
         return "Client effacé."
     if notification.template == "service_alert" and client.is_restricted:
         return "Traitement limité (art. 18) : pas d'alerte."
-    if notification.template in CLIENT_CHOSEN_TEMPLATES:
-        email = notification.channel == Notification.Channel.EMAIL
-        if not (client.service_by_email if email else client.service_by_sms):
-            return "Le client ne veut plus de messages de service par ce canal."
+    if notification.template in CLIENT_CHOSEN_TEMPLATES and not (
+        client.takes_service_messages_by(notification.channel)
+    ):
+        return "Le client ne veut plus de messages de service par ce canal."
     return None
 
 

@@ -30,13 +30,17 @@ from portal.uploads import CheckedFile, without_location
 MAX_ATTACHMENTS = 5
 
 
+def shown_name(name: str) -> str:
+    """A file name as given, safe to show: no folders (of any system), no control or
+    reserved characters."""
+    base = unicodedata.normalize("NFC", re.split(r"[\\/]", name or "")[-1])
+    return "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+
+
 def clean_file_name(name: str, extension: str) -> str:
-    """The name to show and to download under: no folders (of any system), no control
-    characters, and the extension of the type read from the content."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = unicodedata.normalize("NFC", base)
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
-    stem = PurePosixPath(base).stem.strip(" .") or "piece-jointe"
+    """The name to show and to download under, with the extension of the type read from the
+    content."""
+    stem = PurePosixPath(shown_name(name)).stem.strip(" .") or "piece-jointe"
     return f"{stem[:100]}{extension}"
 
 
@@ -185,12 +189,12 @@ def _tell_client(thread: Thread, message: Message) -> None:
 
 def service_channels(client: Client) -> list[str]:
     """The channels a client takes service messages on (replies, appointments, alerts)."""
-    channels: list[str] = []
-    if client.service_by_email and client.email:
-        channels.append(Notification.Channel.EMAIL)
-    if client.service_by_sms and client.phone:
-        channels.append(Notification.Channel.SMS)
-    return channels
+    addresses = {Notification.Channel.EMAIL: client.email, Notification.Channel.SMS: client.phone}
+    return [
+        channel
+        for channel, address in addresses.items()
+        if address and client.takes_service_messages_by(channel)
+    ]
 
 
 def inbox_staff() -> Any:
