@@ -251,16 +251,31 @@ def _opt_out_received(
     *, kind: str, contact: str, method: str, reason: str, reference: str, by: Actor
 ) -> int:
     """Withdraw every marketing purpose of the contact's channel for each client with that
-    address or number, and list the contact."""
+    address or number, and list the contact. Providers retry and people send STOP twice: a
+    purpose already withdrawn, or a listing already in force for the same reason, is left
+    as it is, so a replayed event writes nothing new."""
     email = kind == Suppression.Kind.EMAIL
     digest = contact_digest("email" if email else "phone", contact)
     channel = Channel.EMAIL if email else Channel.SMS
     purposes = list(Purpose.objects.filter(channel=channel))
     field = "email_digest" if email else "phone_digest"
-    clients = list(Client.objects.filter(**{field: digest})) if digest else []
+    changed = 0
     with transaction.atomic():
+        # Locked in id order, as consent_set locks them, so that two retries of one event
+        # queue behind each other and the second sees what the first wrote.
+        clients = (
+            list(Client.objects.select_for_update().filter(**{field: digest}).order_by("pk"))
+            if digest
+            else []
+        )
         for client in clients:
-            for purpose in purposes:
+            withdrawn = set(
+                ConsentState.objects.filter(
+                    client=client, purpose__in=purposes, granted=False
+                ).values_list("purpose_id", flat=True)
+            )
+            pending = [purpose for purpose in purposes if purpose.pk not in withdrawn]
+            for purpose in pending:
                 consent_set(
                     client=client,
                     purpose=purpose,
@@ -268,8 +283,18 @@ def _opt_out_received(
                     proof=Proof(method=method, reference=reference[:200]),
                     by=by,
                 )
-        suppression_add(kind=kind, digest=digest, reason=reason)
-    return len(clients)
+            changed += bool(pending)
+        listed = Suppression.objects.filter(
+            kind=kind,
+            digest=digest,
+            scope="",
+            reason=reason,
+            lifted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).exists()
+        if digest and not listed:
+            suppression_add(kind=kind, digest=digest, reason=reason)
+    return changed
 
 
 def consent_scrub_client(*, client: Client) -> int:

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client as HttpClient
 from django.utils import timezone, translation
 
@@ -104,8 +107,38 @@ def dana(db) -> User:
     return _staff("dana@entreprise.test", group=group)
 
 
-def logged_in(user: User) -> HttpClient:
-    http = HttpClient()
+class BrowserClient(HttpClient):
+    """Django's test client with CSRF checked, carrying the token as a browser posting one
+    of our forms does: the cookie the page set and the token its form holds. Webhooks, the
+    one-click unsubscribe and other outside callers are called with the plain `client`
+    fixture (CSRF checked, no token) or over real HTTP in tests/live/."""
+
+    def __init__(self, **defaults: Any) -> None:
+        super().__init__(enforce_csrf_checks=True, **defaults)
+
+    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:
+        if method.upper() not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            if settings.CSRF_COOKIE_NAME not in self.cookies:
+                self.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+            extra.setdefault("HTTP_X_CSRFTOKEN", self.cookies[settings.CSRF_COOKIE_NAME].value)
+        return super().generic(method, path, *args, **extra)
+
+
+@pytest.fixture
+def client() -> HttpClient:
+    """An anonymous caller: CSRF is checked and no token is sent, as a provider, a mail
+    client or a link followed from an email calls. Forms are posted with `browser`."""
+    return HttpClient(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def browser_client() -> BrowserClient:
+    """An anonymous visitor posting the portal's own forms, token included."""
+    return BrowserClient()
+
+
+def logged_in(user: User) -> BrowserClient:
+    http = BrowserClient()
     http.force_login(user)
     return http
 

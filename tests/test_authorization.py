@@ -140,8 +140,12 @@ def test_staff_get_their_own_navigation(carol_http) -> None:
     assert "/espace-client/documents/" not in page
 
 
-def test_a_switch_changes_only_ones_own_choice(client, alice, bob, bob_http, carol_http) -> None:
+def test_a_switch_changes_only_ones_own_choice(
+    browser_client, alice, bob, bob_http, carol_http
+) -> None:
     from consent.models import ConsentState
+
+    client = browser_client
 
     url = "/espace-client/donnees-personnelles/choix/marketing_email/"
     assert client.post(url, {"granted": "1", "client": alice.pk})["Location"].startswith(

@@ -16,6 +16,13 @@ from portal.audit import Actor
 from portal.models import AuditEvent
 from tests.factories import ClientFactory
 
+
+@pytest.fixture
+def client(browser_client):
+    """The pages of this module are forms the portal serves: posted by a browser, token included."""
+    return browser_client
+
+
 NEW_PASSWORD = "Liner-Bleu-2026"
 
 

@@ -7,6 +7,12 @@ from django.core import mail
 from tests.factories import PASSWORD
 
 
+@pytest.fixture
+def client(browser_client):
+    """The pages of this module are forms the portal serves: posted by a browser, token included."""
+    return browser_client
+
+
 def _login(client, email: str, password: str):
     return client.post("/compte/login/", {"login": email, "password": password})
 

@@ -6,6 +6,12 @@ from allauth.mfa.models import Authenticator
 from tests.factories import PASSWORD, UserFactory
 
 
+@pytest.fixture
+def client(browser_client):
+    """The pages of this module are forms the portal serves: posted by a browser, token included."""
+    return browser_client
+
+
 @pytest.mark.django_db
 def test_staff_without_totp_are_sent_to_enrol(client) -> None:
     UserFactory(email="nouveau@entreprise.test", is_staff=True, is_superuser=True)

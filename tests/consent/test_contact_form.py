@@ -14,6 +14,13 @@ from portal.audit import Actor
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def client(browser_client):
+    """The pages of this module are forms the portal serves: posted by a browser, token included."""
+    return browser_client
+
+
 FORM = {
     "kind": "quote",
     "civility": "Mme",

@@ -9,6 +9,14 @@ from consent.cookies import COOKIE_MAX_AGE, COOKIE_NAME
 from consent.models import CookieBannerVersion, CookieChoice
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(browser_client):
+    """The pages of this module are forms the portal serves: posted by a browser, token included."""
+    return browser_client
+
+
 NECESSARY = {"csrftoken", "sessionid", "messages", COOKIE_NAME}
 
 

@@ -52,7 +52,8 @@ def test_demo_has_a_loyal_client_a_prospect_and_a_former_client() -> None:
     assert User.objects.get(email="dpo@entreprise.test").is_staff
 
 
-def test_demo_logins_work(client) -> None:
+def test_demo_logins_work(browser_client) -> None:
+    client = browser_client
     call_command("seed_demo")
     response = client.post(
         "/compte/login/", {"login": "alice@client.test", "password": "Piscine-Demo-2026"}

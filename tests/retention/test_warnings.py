@@ -40,7 +40,8 @@ def test_a_prospect_is_warned_once_and_the_purge_waits_30_days(activity) -> None
     assert prospect.last_name == "Client effacé"
 
 
-def test_keeping_is_an_explicit_yes_that_restarts_the_clock(client, activity) -> None:  # noqa: F811
+def test_keeping_is_an_explicit_yes_that_restarts_the_clock(browser_client, activity) -> None:  # noqa: F811
+    client = browser_client
     _rule(activity)
     prospect = _old_prospect()
     purge_run()
