@@ -233,6 +233,10 @@ USERSESSIONS_TRACK_ACTIVITY = False
 # Documents and other private files: outside the static root, served only by views that
 # check who asks.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
+# Nothing is public media: MEDIA_URL only keeps Django's test server from reading request
+# paths as file names under the project.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "media"
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640

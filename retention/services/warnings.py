@@ -83,7 +83,7 @@ def warn(client: Client, purge_on: dt.date) -> bool:
     )
     if not claimed:
         return False
-    token = signing.dumps({"c": client.pk}, salt=_SALT)
+    token = keep_token(client)
     try:
         send_email(
             "retention_warning",
@@ -104,6 +104,11 @@ def warn(client: Client, purge_on: dt.date) -> bool:
         return False
     audit_log(action="retention.client.warned", by=Actor.system(), client=client)
     return True
+
+
+def keep_token(client: Client) -> str:
+    """The token of the warning's "keep my data" link (valid 90 days)."""
+    return signing.dumps({"c": client.pk}, salt=_SALT)
 
 
 def keep_read(token: str) -> Client | None:

@@ -1,0 +1,171 @@
+"""Links that reach the portal from an email or an SMS, and the public pages, called over real
+HTTP: the one-click unsubscribe as a mail client posts it (RFC 8058), the keep link and the
+contact confirmation as a person follows them, the public forms as a browser submits them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Client
+from consent.models import ConsentRecord, ConsentState, Purpose
+from consent.tokens import make_token
+from retention.services.warnings import keep_read, keep_token
+from tests.consent.conftest import choose
+from tests.live.conftest import submit
+
+
+@pytest.fixture
+def email_choice(alice) -> Purpose:
+    purpose = Purpose.objects.get(key="marketing_email")
+    choose(alice, purpose, True)
+    return purpose
+
+
+def test_a_mail_client_unsubscribes_in_one_post(portal, alice, email_choice) -> None:
+    url = portal(f"/desinscription/{make_token(client_id=alice.pk, purpose_id=email_choice.pk)}/")
+    # RFC 8058: a POST with this one form field, no cookie, no token, no redirect followed.
+    response = requests.post(
+        url,
+        data="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert not ConsentState.objects.get(client=alice, purpose=email_choice).granted
+    record = ConsentRecord.objects.filter(client=alice).latest("id")
+    assert (record.method, record.proof) == ("unsubscribe_link", "rfc8058-one-click")
+    # The mail client may post again: nothing more is recorded.
+    requests.post(url, data="List-Unsubscribe=One-Click", timeout=10)
+    assert ConsentRecord.objects.filter(client=alice, granted=False).count() == 1
+
+
+def test_the_link_opened_in_a_browser_asks_first(portal, alice, email_choice) -> None:
+    url = portal(f"/desinscription/{make_token(client_id=alice.pk, purpose_id=email_choice.pk)}/")
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200
+    assert "Offres et nouveautés par e-mail" in page.text
+    assert ConsentState.objects.get(
+        client=alice, purpose=email_choice
+    ).granted  # GET changes nothing
+    assert requests.post(url, timeout=10).status_code == 200  # the page's button
+    assert not ConsentState.objects.get(client=alice, purpose=email_choice).granted
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["1-1-éééé", "1-1-AAAAAAAAAAAAAAAA", "zz", "1-1", "%00", "1-" + "9" * 5000 + "-x"],
+)
+def test_a_mangled_link_is_a_french_404(portal, alice, email_choice, token) -> None:
+    for method in (requests.get, requests.post):
+        response = method(portal(f"/desinscription/{token}/"), timeout=10)
+        assert response.status_code == 404
+        assert "lien" in response.text.lower()
+    assert ConsentState.objects.get(client=alice, purpose=email_choice).granted
+
+
+def test_the_keep_link_asks_then_keeps(portal, alice) -> None:
+    Client.objects.filter(pk=alice.pk).update(last_contact_at=timezone.now().replace(year=2020))
+    token = keep_token(alice)
+    assert keep_read(token) is not None
+    url = portal(f"/conserver/{token}/")
+    with requests.Session() as browser:
+        response = submit(browser, url)
+    assert response.status_code == 200
+    assert "conserv" in response.text.lower()
+    alice.refresh_from_db()
+    assert alice.last_contact_at.year == timezone.now().year
+    # Without the page's token, a post from elsewhere is refused.
+    assert requests.post(url, timeout=10).status_code == 403
+    assert requests.get(portal("/conserver/pas-un-jeton/"), timeout=10).status_code == 404
+
+
+def test_the_contact_form_then_its_confirmation_link(portal) -> None:
+    form = {
+        "kind": "quote",
+        "civility": "Mme",
+        "first_name": "Emma",
+        "last_name": "Roux",
+        "email": "emma@client.test",
+        "phone": "06 11 22 33 44",
+        "postal_code": "70000",
+        "message": "Bonjour, je voudrais un devis pour une piscine coque.",
+        "purpose_marketing_email": "on",
+    }
+    with requests.Session() as browser:
+        sent = submit(browser, portal("/contact/"), form)
+    assert sent.status_code == 200
+    assert "votre demande est envoyée" in sent.text
+    link = re.search(r"https?://[^/\s]+(/contact/confirmation/[^\s]+/)", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    prospect = Client.objects.get(email="emma@client.test")
+    assert not ConsentRecord.objects.filter(client=prospect).exists()
+    # The person opens the link from their mailbox: a new browser, no cookie yet.
+    with requests.Session() as browser:
+        confirmed = submit(browser, portal(link.group(1)))
+    assert confirmed.status_code == 200
+    assert ConsentRecord.objects.filter(client=prospect, granted=True).count() == 1
+    assert requests.get(portal("/contact/confirmation/forged/"), timeout=10).status_code == 404
+
+
+def test_a_form_posted_without_its_token_is_refused(portal) -> None:
+    response = requests.post(portal("/contact/"), data={"email": "x@example.org"}, timeout=10)
+    assert response.status_code == 403
+    assert not Client.objects.exists()
+
+
+def test_cookie_choices_from_the_banner(portal) -> None:
+    with requests.Session() as browser:
+        response = submit(browser, portal("/cookies/"), {"action": "refuse_all", "next": "/"})
+        assert response.status_code == 302
+        assert any(cookie.name.startswith("cookie") for cookie in browser.cookies) or (
+            "cookie" in response.headers.get("Set-Cookie", "").lower()
+        )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/confidentialite/",
+        "/contact/",
+        "/cookies/",
+        "/compte/login/",
+        "/compte/password/reset/",
+    ],
+)
+def test_public_pages_answer_in_french(portal, path) -> None:
+    response = requests.get(portal(path), timeout=10)
+    assert response.status_code == 200
+    assert '<html lang="fr"' in response.text
+
+
+def test_the_health_check(portal) -> None:
+    response = requests.get(portal("/sante/"), timeout=10)
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"
+
+
+def test_an_invitation_link_sets_a_password(portal, carol) -> None:
+    from accounts.services import client_invite
+    from portal.audit import Actor
+    from tests.factories import ClientFactory
+
+    prospect = ClientFactory(user=None, email="emma@client.test")
+    client_invite(client=prospect, by=Actor(user=carol))
+    link = re.search(r"https?://[^/\s]+(/compte/invitation/[^/\s]+/)", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    password = "Un-Autre-Mot-De-Passe-2026"
+    with requests.Session() as browser:
+        response = submit(
+            browser, portal(link.group(1)), {"password1": password, "password2": password}
+        )
+        assert response.status_code == 302
+        assert browser.get(portal("/espace-client/"), timeout=10).status_code == 200
+    assert requests.get(portal(link.group(1)), timeout=10).status_code in (404, 410)
