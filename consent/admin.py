@@ -5,9 +5,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -172,11 +174,15 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
         export = self.admin_site.admin_view(self.export_view)
         return [path("export/", export, name="consent_consentrecord_export"), *super().get_urls()]
 
-    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
         """The ledger, as filtered on the list, as CSV for an audit."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # As the list itself answers a filter it cannot read.
+            return HttpResponseRedirect(f"{reverse('admin:consent_consentrecord_changelist')}?e=1")
         return self._csv(request, changelist.get_queryset(request))
 
     @admin.action(description=_("Exporter en CSV"))

@@ -40,9 +40,10 @@ def choice_set(request: ClientRequest, key: str) -> HttpResponse:
         return HttpResponseBadRequest(_("Choix manquant."))
     granted = value == "1"
     # The text the page showed; a rewording since then must not be recorded as seen.
-    shown = PurposeWording.objects.filter(
-        pk=request.POST.get("wording") or 0, purpose=purpose
-    ).first()
+    wording = request.POST.get("wording") or "0"
+    if not wording.isdigit() or len(wording) > 18:
+        return HttpResponseBadRequest(_("Version du texte inconnue."))
+    shown = PurposeWording.objects.filter(pk=int(wording), purpose=purpose).first()
     try:
         record = services.consent_set(
             client=request.client,

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
+    default = True
     name = "portal"
     verbose_name = _("Portail")
 
@@ -10,3 +12,10 @@ class PortalConfig(AppConfig):
         from portal import personal_data
 
         personal_data.autodiscover()
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin on the portal's own site (portal/admin_site.py)."""
+
+    default = False
+    default_site = "portal.admin_site.PortalAdminSite"

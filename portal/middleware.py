@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -45,6 +45,30 @@ def staff_mfa_required(get_response: Middleware) -> Middleware:
                 ),
             )
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+        return get_response(request)
+
+    return middleware
+
+
+def _holds_nul(data: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+
+
+def refuse_malformed_input(get_response: Middleware) -> Middleware:
+    """A NUL character can be in no address, name or text a person types, and PostgreSQL
+    refuses it in any text: a request that carries one in its path, its query or its
+    url-encoded form is answered 400 here instead of failing deeper down. Multipart bodies
+    are left to the forms (Django's fields refuse NUL) so that views that read the raw body
+    still can."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        form = request.method == "POST" and (
+            request.content_type == "application/x-www-form-urlencoded"
+        )
+        if "\x00" in request.path or _holds_nul(request.GET) or (form and _holds_nul(request.POST)):
+            return HttpResponseBadRequest(
+                _("Caractère non autorisé dans la requête."), content_type="text/plain"
+            )
         return get_response(request)
 
     return middleware

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import filetype
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -57,6 +57,8 @@ def check_upload(
             % {"types": accepted},
             code="bad_type",
         )
+    if mime in IMAGE_FORMATS:
+        _check_image(upload)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -69,6 +71,43 @@ def check_upload(
 
 GPS_IFD = 0x8825
 IMAGE_FORMATS = {JPEG: "JPEG", PNG: "PNG", HEIC: "HEIF"}
+# Pillow's own bound for a decompression bomb (twice its warning threshold of 89 Mpx): far
+# above any phone's photo, far below what would exhaust a worker's memory.
+IMAGE_MAX_PIXELS = 178_956_970
+
+
+def _check_image(upload: UploadedFile) -> None:
+    """Decode the whole image once, so that a photo cut short or a decompression bomb is a
+    French error on the form, before any file of the message is written."""
+    from PIL import Image, ImageFile
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    too_large = ValidationError(
+        _("L'image est trop grande : %(max)d millions de pixels au plus.")
+        % {"max": IMAGE_MAX_PIXELS // 1_000_000},
+        code="too_many_pixels",
+    )
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        raise ImproperlyConfigured("Truncated images must not be accepted.")
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            width, height = image.size
+            if width * height > IMAGE_MAX_PIXELS:
+                raise too_large
+            image.load()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError as error:
+        raise too_large from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(
+            _("L'image est incomplète ou endommagée : enregistrez-la à nouveau et réessayez."),
+            code="corrupt_image",
+        ) from error
+    finally:
+        upload.seek(0)
 
 
 def without_location(data: bytes, content_type: str) -> bytes:

@@ -45,9 +45,14 @@ def clean_file_name(name: str, extension: str) -> str:
 
 
 def _attach(message: Message, files: Sequence[tuple[UploadedFile, CheckedFile]]) -> None:
+    """Every file is read and cleaned before the first is written: one that fails leaves
+    nothing on disk. A file written before its transaction is rolled back is removed by the
+    sweep of files that no row names (portal.files)."""
+    prepared = []
     for upload, checked in files:
         upload.seek(0)
-        data = without_location(upload.read(), checked.content_type)
+        prepared.append((upload, checked, without_location(upload.read(), checked.content_type)))
+    for upload, checked, data in prepared:
         attachment = Attachment(
             message=message,
             name=clean_file_name(upload.name or "", checked.extension),

@@ -64,6 +64,9 @@ def test_the_link_opened_in_a_browser_asks_first(portal, alice, email_choice) ->
 def test_a_mangled_link_is_a_french_404(portal, alice, email_choice, token) -> None:
     for method in (requests.get, requests.post):
         response = method(portal(f"/desinscription/{token}/"), timeout=10)
+        if token == "%00":  # no address holds a NUL: refused before any view
+            assert response.status_code == 400
+            continue
         assert response.status_code == 404
         assert "lien" in response.text.lower()
     assert ConsentState.objects.get(client=alice, purpose=email_choice).granted

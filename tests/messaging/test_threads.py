@@ -326,3 +326,39 @@ def test_the_messages_page_costs_the_same_with_many_appointments(
         )
     with django_assert_max_num_queries(10):
         assert alice_http.get("/espace-client/messagerie/").status_code == 200
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that announces `width` x `height` pixels and holds almost none of them."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00"))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [
+        ("coupee.jpg", photo(gps=False)[:600], "incomplète ou endommagée"),
+        ("bombe.png", _png_header(20_000, 10_000), "trop grande"),
+        ("vide.png", _png_header(64, 64), "incomplète ou endommagée"),
+    ],
+)
+def test_a_broken_photo_among_good_ones_leaves_nothing_on_disk(
+    alice, alice_http, name, data, error
+) -> None:
+    def files() -> set[Path]:
+        return {p for p in Path(settings.PRIVATE_MEDIA_ROOT).rglob("*") if p.is_file()}
+
+    before = files()  # alice's documents
+    good = upload("bonne.jpg", photo())
+    response = _post_thread(alice_http, files=[good, upload(name, data)])
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert files() == before
