@@ -7,7 +7,6 @@ import logging
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -31,6 +30,7 @@ from accounts.exceptions import (
 from accounts.models import Client, ContactRequest, Document, Invitation, User
 from portal.audit import Actor, audit_log
 from portal.contacts import contact_digest
+from portal.files import files_delete_on_commit
 from portal.mail import send_email
 from portal.uploads import DOCUMENT_TYPES, check_upload
 
@@ -350,7 +350,7 @@ def document_delete(*, document: Document, by: Actor) -> None:
         document = Document.objects.select_for_update().select_related("client").get(pk=document.pk)
         if document.is_accounting_document:
             raise DocumentProtected
-        name, storage = document.file.name, document.file.storage
+        name = document.file.name
         audit_log(
             action="accounts.document.deleted",
             by=by,
@@ -359,7 +359,7 @@ def document_delete(*, document: Document, by: Actor) -> None:
             payload={"kind": document.kind},
         )
         document.delete()
-        transaction.on_commit(partial(storage.delete, name))
+        files_delete_on_commit([name])
 
 
 def document_open(*, document: Document, by: Actor) -> File:

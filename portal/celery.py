@@ -29,6 +29,14 @@ app.conf.beat_schedule = {
         "task": "portal.tasks.audit_chain_verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "file-deletions": {
+        "task": "portal.tasks.file_deletions_carry_out",
+        "schedule": crontab(minute="*/15"),
+    },
+    "orphan-files": {
+        "task": "portal.tasks.orphan_files_delete",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "notifications-release-due": {
         "task": "messaging.tasks.release_due",
         "schedule": crontab(minute="*/5"),

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, migrations
@@ -27,3 +32,35 @@ def run_on_postgresql(sql: str, reverse_sql: str) -> migrations.RunPython:
             schema_editor.execute(reverse_sql, params=None)
 
     return migrations.RunPython(forward, backward)
+
+
+@contextmanager
+def process_lock(name: str) -> Iterator[bool]:
+    """Hold a lock named `name` for as long as the block runs, on every machine that shares
+    the database, and for no longer than this process lives: yields False when another
+    process holds it. On PostgreSQL it is a session advisory lock on a connection of its
+    own, which the server releases when that connection dies (a process killed with
+    SIGKILL included). On SQLite, one machine by construction, it is a lock on a file
+    beside the database, which the kernel releases with the process."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        holder = connection.copy()
+        try:
+            with holder.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+                held = bool(cursor.fetchone()[0])
+            yield held
+        finally:
+            holder.close()  # ends the session, and with it the lock
+        return
+    path = Path(str(connection.settings_dict["NAME"]) + f".{name}.lock")
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -146,3 +146,19 @@ class ContactDigestKey(models.Model):
 
     def __str__(self) -> str:
         return f"contact digest key of {self.created_at:%Y-%m-%d}"
+
+
+class FileDeletion(models.Model):
+    """A private file whose row is gone. Written in the same transaction as the row's
+    deletion, so that a process killed at any moment leaves a record of the file to delete;
+    the row goes once the file has (portal/files.py)."""
+
+    name = models.CharField(max_length=300)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fichier à supprimer")
+        verbose_name_plural = _("fichiers à supprimer")
+
+    def __str__(self) -> str:
+        return self.name

@@ -262,16 +262,11 @@ class PersonalData:
 
 
 def delete_files_on_commit(qs: QuerySet[Any], file_field: str = "file") -> None:
-    """The files of the rows of `qs`, about to be deleted, go once the deletion commits (and
-    stay if it is rolled back)."""
-    names = [name for name in qs.values_list(file_field, flat=True) if name]
-    storage = qs.model._meta.get_field(file_field).storage
+    """The files of the rows of `qs`, about to be deleted, are journalled in the same
+    transaction and go once it commits (and stay if it is rolled back): portal/files.py."""
+    from portal.files import files_delete_on_commit
 
-    def delete_files() -> None:
-        for name in names:
-            storage.delete(name)
-
-    transaction.on_commit(delete_files)
+    files_delete_on_commit(qs.exclude(**{file_field: ""}).values_list(file_field, flat=True))
 
 
 @dataclass

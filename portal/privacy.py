@@ -21,7 +21,7 @@ from portal.audit import (
     audit_scrub_client,
     register_action_labels,
 )
-from portal.models import AuditChainHead, AuditEvent, ContactDigestKey, Controller
+from portal.models import AuditChainHead, AuditEvent, ContactDigestKey, Controller, FileDeletion
 from portal.personal_data import Activity, Category, PersonalData, registry
 
 register_action_labels(
@@ -134,3 +134,4 @@ registry.exempt(
     reason="Opaque session rows; who holds them, from where, is declared as accounts.sessions.",
 )
 registry.exempt(ContactDigestKey, reason="The secret salting contact digests.")
+registry.exempt(FileDeletion, reason="Random file names awaiting deletion, kept minutes.")

@@ -21,3 +21,19 @@ def audit_chain_verify() -> dict[str, object]:
             report.checked,
         )
     return {"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at}
+
+
+@shared_task(name="portal.tasks.file_deletions_carry_out")
+def file_deletions_carry_out() -> int:
+    """Every quarter of an hour: the file deletions a killed process left behind."""
+    from portal.files import file_deletions_carry_out as carry_out
+
+    return carry_out()
+
+
+@shared_task(name="portal.tasks.orphan_files_delete")
+def orphan_files_delete() -> int:
+    """Nightly: files that no row names (a rolled-back upload, a process killed mid-write)."""
+    from portal.files import orphan_files_delete as delete
+
+    return len(delete())

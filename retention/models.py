@@ -173,12 +173,14 @@ class PurgeRun(models.Model):
         RUNNING = "running", _("en cours")
         DONE = "done", _("terminée")
         FAILED = "failed", _("échouée")
+        # Its process was killed; the next run found it so and took over.
+        INTERRUPTED = "interrupted", _("interrompue")
 
     started_at = models.DateTimeField(_("début"))
     finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
     dry_run = models.BooleanField(_("simulation"), default=False)
     status = models.CharField(
-        _("état"), max_length=8, choices=Status.choices, default=Status.RUNNING
+        _("état"), max_length=12, choices=Status.choices, default=Status.RUNNING
     )
     runner = models.CharField(_("exécutée par"), max_length=200, blank=True)
     counts = models.JSONField(_("résultats par règle"), default=dict, blank=True)
@@ -206,21 +208,3 @@ class PurgeRun(models.Model):
             }
             for count in self.counts.values()
         ]
-
-
-class PurgeLock(models.Model):
-    """Who runs the purge now. Claimed with a conditional UPDATE, so that two runs never
-    overlap, even on two machines; a run that stops sending heartbeats is taken over."""
-
-    run = models.ForeignKey(
-        PurgeRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints: ClassVar = [
-            models.CheckConstraint(condition=models.Q(pk=1), name="purge_lock_singleton"),
-        ]
-
-    def __str__(self) -> str:
-        return f"purge lock ({self.run_id})"

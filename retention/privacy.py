@@ -6,7 +6,6 @@ from portal.personal_data import Activity, Category, PersonalData, registry
 from retention.models import (
     LegalHold,
     ProcessingActivity,
-    PurgeLock,
     PurgeRun,
     RetentionRule,
 )
@@ -31,4 +30,3 @@ registry.register(
 registry.exempt(ProcessingActivity, reason="The business's record of processing activities.")
 registry.exempt(RetentionRule, reason="Retention rules.")
 registry.exempt(PurgeRun, reason="Counts per rule, never data.")
-registry.exempt(PurgeLock, reason="Which purge run holds the lock.")

@@ -20,6 +20,7 @@ from accounts.models import Client
 from dsar.models import AccessArchive, DataRequest, Kind
 from dsar.services.requests import _locked, record_event, require_identity
 from portal.audit import Actor
+from portal.files import files_delete_on_commit
 from portal.models import Controller
 from portal.personal_data import ACTIVITY_LEGAL_BASIS, Category, PersonalData, registry
 from retention.policy import recipients, rules_for
@@ -178,8 +179,8 @@ def archives_delete_expired() -> int:
     deleted = 0
     now = timezone.now()
     for archive in AccessArchive.objects.filter(expires_at__lte=now, deleted_at__isnull=True):
-        if archive.file:
-            archive.file.storage.delete(archive.file.name)
-        AccessArchive.objects.filter(pk=archive.pk).update(deleted_at=now, file="")
+        with transaction.atomic():
+            AccessArchive.objects.filter(pk=archive.pk).update(deleted_at=now, file="")
+            files_delete_on_commit([archive.file.name])
         deleted += 1
     return deleted

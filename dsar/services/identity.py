@@ -16,6 +16,7 @@ from dsar.exceptions import DoubtRequired, ReasonRequired
 from dsar.models import DataRequest, Identity, IdentityDocument, Status
 from dsar.services.requests import _locked, _recompute_due, record_event, request_refuse
 from portal.audit import Actor, audit_log
+from portal.files import files_delete_on_commit
 from portal.uploads import DOCUMENT_TYPES, check_upload
 
 
@@ -112,15 +113,8 @@ def identity_fail(*, request: DataRequest, reason: str, by: Actor) -> DataReques
 
 def identity_documents_delete(*, request: DataRequest) -> int:
     documents = list(request.identity_documents.all())
-    names = [document.file.name for document in documents]
-    for document in documents:
-        document.delete()
-    if names:
-        storage = IdentityDocument._meta.get_field("file").storage
-
-        def delete_files() -> None:
-            for name in names:
-                storage.delete(name)
-
-        transaction.on_commit(delete_files)
-    return len(names)
+    with transaction.atomic():
+        for document in documents:
+            document.delete()
+        files_delete_on_commit(document.file.name for document in documents)
+    return len(documents)

@@ -1,18 +1,17 @@
-"""The nightly retention purge. It claims a run, so that two runs never overlap even on two
-machines; applies each enabled rule in batches of set-based statements (one SELECT finding
-where the batch ends, one UPDATE or DELETE); spares clients under a legal hold, a
-restriction or an open request; records per rule what it did (counts, never data).
-Interrupted, it can simply run again: what was done is not matched any more."""
+"""The nightly retention purge. It holds a lock that dies with its process, so that two
+runs never overlap even on two machines and a killed run never blocks the next; applies each
+enabled rule in batches of set-based statements (one SELECT finding where the batch ends, one
+UPDATE or DELETE); spares clients under a legal hold, a restriction or an open request;
+records per rule what it did (counts, never data). Interrupted, it can simply run again: what
+was done is not matched any more, and the files of rows it deleted are in the journal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import socket
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +21,9 @@ from django.utils import timezone
 
 from accounts.models import Client
 from dsar.models import OPEN_STATUSES, DataRequest
-from retention.models import LegalHold, PurgeLock, PurgeRun, RetentionRule
+from portal.db import process_lock
+from portal.files import file_deletions_carry_out
+from retention.models import LegalHold, PurgeRun, RetentionRule
 from retention.rules import cutoff, rule_declaration
 from retention.services.warnings import (
     NOTICE,
@@ -32,7 +33,7 @@ from retention.services.warnings import (
     warn,
 )
 
-LOCK_STALE_AFTER = timedelta(minutes=15)
+INTERRUPTED = "Interrompue : le processus s'est arrêté avant la fin ; la purge suivante a repris."
 
 logger = logging.getLogger(__name__)
 
@@ -57,34 +58,6 @@ def spared_clients(today: dt.date | None = None) -> QuerySet[Any]:
     return restricted.union(held, pending)
 
 
-def _claim(run: PurgeRun) -> bool:
-    PurgeLock.objects.get_or_create(pk=1)
-    now = timezone.now()
-    claimed = (
-        PurgeLock.objects.filter(pk=1)
-        .filter(
-            Q(run__isnull=True)
-            | Q(heartbeat_at__lt=now - LOCK_STALE_AFTER)
-            | Q(heartbeat_at__isnull=True)
-        )
-        .update(run=run, heartbeat_at=now)
-    )
-    return claimed == 1
-
-
-class LockLost(Exception):
-    """Another run took the lock over (this one stopped sending heartbeats for too long)."""
-
-
-def _heartbeat(run: PurgeRun) -> None:
-    if not PurgeLock.objects.filter(pk=1, run=run).update(heartbeat_at=timezone.now()):
-        raise LockLost
-
-
-def _release(run: PurgeRun) -> None:
-    PurgeLock.objects.filter(pk=1, run=run).update(run=None, heartbeat_at=None)
-
-
 @contextmanager
 def _count_statements() -> Iterator[list[int]]:
     counter = [0]
@@ -102,14 +75,29 @@ def _count_statements() -> Iterator[list[int]]:
 def purge_run(
     *, dry_run: bool = False, batch_size: int | None = None, runner: str = ""
 ) -> PurgeRun | None:
-    """Run the purge; None when another run holds the lock."""
+    """Run the purge; None when another run holds the lock. The lock lives as long as the
+    process that holds it: a run found "running" once the lock is free was killed, and is
+    marked interrupted at once."""
     batch_size = batch_size or settings.PURGE_BATCH_SIZE
-    run = PurgeRun.objects.create(
-        started_at=timezone.now(), dry_run=dry_run, runner=runner or socket.gethostname()
-    )
-    if not _claim(run):
-        run.delete()
-        return None
+    with process_lock("retention.purge") as held:
+        if not held:
+            return None
+        PurgeRun.objects.filter(status=PurgeRun.Status.RUNNING).update(
+            status=PurgeRun.Status.INTERRUPTED,
+            error=INTERRUPTED,
+            finished_at=timezone.now(),
+        )
+        run = PurgeRun.objects.create(
+            started_at=timezone.now(), dry_run=dry_run, runner=runner or socket.gethostname()
+        )
+        if not dry_run:
+            # Files whose rows a killed run deleted, left in the journal.
+            file_deletions_carry_out()
+        _run_rules(run, dry_run=dry_run, batch_size=batch_size)
+    return run
+
+
+def _run_rules(run: PurgeRun, *, dry_run: bool, batch_size: int) -> None:
     failed: list[str] = []
     try:
         with _count_statements() as statements:
@@ -119,8 +107,6 @@ def purge_run(
                 counts = run.counts[str(rule.pk)] = _counts(rule)
                 try:
                     _apply_rule(rule, spare, run, counts, dry_run=dry_run, batch_size=batch_size)
-                except LockLost:
-                    raise
                 except Exception as error:
                     # One rule that cannot be applied must not stop the others.
                     logger.exception("Retention rule %s failed", rule.pk)
@@ -139,8 +125,6 @@ def purge_run(
     finally:
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at", "statements", "counts", "total"])
-        _release(run)
-    return run
 
 
 def _counts(rule: RetentionRule) -> dict[str, Any]:
@@ -209,7 +193,6 @@ def _apply_rule(
                 taken = declaration.apply_action(batch, rule.action)
         counts["rows"] += taken
         counts["batches"] += 1 if taken or ends else 0
-        _heartbeat(run)
         if not ends:
             break
         last_pk = ends[0]
@@ -225,15 +208,10 @@ def _warn_all(
     purge_on = timezone.localdate() + NOTICE
     sent = 0
     last_pk = 0
-    beat = time.monotonic()
     while True:
         clients = list(pending.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
         for client in clients:
             sent += warn(client, purge_on)
-            if time.monotonic() - beat > 60:  # sending mail is slow: keep the lock
-                _heartbeat(run)
-                beat = time.monotonic()
-        _heartbeat(run)
         if len(clients) < batch_size:
             return sent
         last_pk = clients[-1].pk

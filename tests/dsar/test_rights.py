@@ -82,11 +82,12 @@ def test_portability_holds_only_what_the_person_provided(alice, staff) -> None:
     assert "donnees/portal.audit_trail.json" not in zf.namelist()
 
 
-def test_expired_archives_lose_their_file(alice, staff) -> None:
+def test_expired_archives_lose_their_file(alice, staff, django_capture_on_commit_callbacks) -> None:
     built = archive.archive_build(request=file_request(alice), by=staff)
     name = built.file.name
     AccessArchive.objects.filter(pk=built.pk).update(expires_at="2026-01-01T00:00:00Z")
-    assert archive.archives_delete_expired() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert archive.archives_delete_expired() == 1
     assert not built.file.storage.exists(name)
     built.refresh_from_db()
     assert built.deleted_at is not None

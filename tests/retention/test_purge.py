@@ -15,8 +15,9 @@ from consent.services import Proof, consent_set
 from dsar.models import DataRequest, Kind
 from portal.audit import Actor
 from portal.dates import add_months
+from portal.db import process_lock
 from portal.personal_data import registry
-from retention.models import LegalHold, ProcessingActivity, PurgeLock, PurgeRun, RetentionRule
+from retention.models import LegalHold, ProcessingActivity, PurgeRun, RetentionRule
 from retention.services.purge import purge_run
 from tests.factories import ClientFactory, DocumentFactory
 
@@ -174,7 +175,6 @@ def test_an_interrupted_run_resumed_ends_as_an_uninterrupted_one(activity, monke
     assert cut.status == PurgeRun.Status.FAILED
     assert cut.total == 3  # the first batch, committed before the cut
     assert "coupure" in cut.counts[next(iter(cut.counts))]["error"]
-    assert PurgeLock.objects.get().run is None  # released: the next night may run
     monkeypatch.setattr(type(declaration), "apply_action", original)
     resumed = purge_run(batch_size=3)
     assert resumed.total == 4  # the 3 done before the cut are not taken again
@@ -188,15 +188,12 @@ def test_an_interrupted_run_resumed_ends_as_an_uninterrupted_one(activity, monke
 
 def test_a_second_purge_does_not_run_while_one_holds_the_lock(activity) -> None:
     _rule(activity)
-    holder = PurgeRun.objects.create(started_at=timezone.now())
-    PurgeLock.objects.update_or_create(
-        pk=1, defaults={"run": holder, "heartbeat_at": timezone.now()}
-    )
-    assert purge_run() is None
-    with pytest.raises(Exception, match="Une autre purge est en cours"):
-        call_command("purge_retention")
-    # A run that stopped sending heartbeats is taken over.
-    PurgeLock.objects.filter(pk=1).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+    with process_lock("retention.purge") as held:
+        assert held
+        assert purge_run() is None
+        with pytest.raises(Exception, match="Une autre purge est en cours"):
+            call_command("purge_retention")
+    # Released with the block: the next run goes ahead at once.
     assert purge_run() is not None
 
 

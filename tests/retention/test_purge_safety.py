@@ -18,10 +18,10 @@ from django.utils.formats import date_format
 from accounts.models import Client, Document, User
 from accounts.services import client_create
 from portal.audit import Actor
-from retention.models import PurgeLock, PurgeRun, RetentionRule
+from retention.models import PurgeRun, RetentionRule
 from retention.presets import preset_apply
 from retention.services import purge as purge_module
-from retention.services.purge import LockLost, purge_run
+from retention.services.purge import purge_run
 from tests.factories import ClientFactory, DocumentFactory
 from tests.retention.test_purge import _rule, activity  # noqa: F401
 
@@ -185,31 +185,20 @@ def test_a_rule_that_fails_does_not_stop_the_others(activity, monkeypatch) -> No
     assert broken.label in run.error
     assert run.counts[str(broken.pk)]["error"] == "RuntimeError: disque plein"
     assert run.total == 1  # the other rule ran
-    assert PurgeLock.objects.get().run is None
     with pytest.raises(CommandError, match="Purge incomplète"):  # cron and monitoring see it
         call_command("purge_retention", stdout=io.StringIO())
 
 
-def test_a_run_that_lost_its_lock_stops(activity, monkeypatch) -> None:  # noqa: F811
+def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(activity) -> None:  # noqa: F811
     _rule(activity)
-    for _ in range(3):
-        ClientFactory(
-            user=None, status="prospect", email="", last_contact_at=timezone.now() - FOUR_YEARS_AGO
-        )
-    original = purge_module._heartbeat
-    beats = {"n": 0}
-
-    def taken_over(run):
-        beats["n"] += 1
-        if beats["n"] == 2:  # the warnings, then the first batch: taken over there
-            other = PurgeRun.objects.create(started_at=run.started_at)
-            PurgeLock.objects.filter(pk=1).update(run=other)
-        return original(run)
-
-    monkeypatch.setattr(purge_module, "_heartbeat", taken_over)
-    with pytest.raises(LockLost):
-        purge_run(batch_size=1)
-    assert Client.objects.filter(anonymised_at__isnull=False).count() == 1
+    killed = PurgeRun.objects.create(started_at=timezone.now() - dt.timedelta(minutes=3))
+    run = purge_run()
+    assert run is not None  # no wait for a lock the dead process held
+    killed.refresh_from_db()
+    assert killed.status == PurgeRun.Status.INTERRUPTED
+    assert killed.finished_at is not None
+    assert "Interrompue" in killed.error
+    assert killed.get_status_display() == "interrompue"
 
 
 def test_two_runs_never_send_the_same_warning(activity) -> None:  # noqa: F811
