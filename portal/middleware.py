@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -69,6 +71,31 @@ def refuse_malformed_input(get_response: Middleware) -> Middleware:
             return HttpResponseBadRequest(
                 _("Caractère non autorisé dans la requête."), content_type="text/plain"
             )
+        return get_response(request)
+
+    return middleware
+
+
+def refuse_large_bodies(get_response: Middleware) -> Middleware:
+    """A body larger than REQUEST_MAX_BYTES is refused with 413 from its announced length,
+    before a byte of it is read (CSRF, forms and uploads read it only later, in the view's
+    turn). The proxy in front refuses it even earlier."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponseBadRequest(
+                _("Longueur de requête illisible."), content_type="text/plain"
+            )
+        if length > settings.REQUEST_MAX_BYTES:
+            limit = filesizeformat(settings.REQUEST_MAX_BYTES)
+            response = render(request, "413.html", {"limit": limit}, status=413)
+            if request.META.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+                # Not kept alive, so gunicorn does not read the rest of the body to reach the
+                # next request (wsgiref servers refuse the header, and close anyway).
+                response["Connection"] = "close"
+            return response
         return get_response(request)
 
     return middleware
