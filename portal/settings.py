@@ -248,11 +248,29 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Email: Brevo through anymail when a key is set, the console otherwise.
 BREVO_API_KEY = env.str("BREVO_API_KEY", default="")
-EMAIL_BACKEND = (
-    "anymail.backends.brevo.EmailBackend"
-    if BREVO_API_KEY
-    else "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKENDS = {
+    "brevo": "anymail.backends.brevo.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+# EMAIL_BACKEND: brevo, console, smtp or a dotted path; unset, Brevo when its key is set and
+# the console otherwise. The console prints whole emails, reset and invitation links
+# included: with DEBUG=0 it must be chosen explicitly.
+_email_backend = env.str("EMAIL_BACKEND", default="")
+EMAIL_BACKEND = EMAIL_BACKENDS.get(_email_backend, _email_backend) or (
+    EMAIL_BACKENDS["brevo"] if BREVO_API_KEY else EMAIL_BACKENDS["console"]
 )
+if not DEBUG and not BREVO_API_KEY and not _email_backend:
+    raise ImproperlyConfigured(
+        "Set BREVO_API_KEY, or EMAIL_BACKEND (console prints whole emails, links included, to "
+        "the log: choose it explicitly) when DEBUG=0."
+    )
+if EMAIL_BACKENDS["smtp"] == EMAIL_BACKEND:
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 ANYMAIL = {
     "BREVO_API_KEY": BREVO_API_KEY,
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
@@ -280,7 +298,15 @@ TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=30)
 # Dotted path of the SMS backend; empty: Twilio when the three values above are set, the
 # console otherwise. messaging.sms.LocmemSmsBackend keeps them in memory (tests).
-SMS_BACKEND = env.str("SMS_BACKEND", default="")
+SMS_BACKEND = {"console": "messaging.sms.ConsoleSmsBackend"}.get(
+    env.str("SMS_BACKEND", default=""), env.str("SMS_BACKEND", default="")
+)
+if not DEBUG and not SMS_BACKEND and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
+    # The console prints whole texts, unsubscribe links included.
+    raise ImproperlyConfigured(
+        "Set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_MESSAGING_SERVICE_SID, or "
+        "SMS_BACKEND=console explicitly, when DEBUG=0."
+    )
 # When marketing may go (Europe/Paris): ISO weekdays (1 = Monday), hours [start, end), and
 # never on a French public holiday; a subdivision adds local ones ("57" for Moselle).
 MARKETING_WEEKDAYS = env.list("MARKETING_WEEKDAYS", default=["1", "2", "3", "4", "5", "6"])
@@ -352,9 +378,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Tokens of links (invitations, resets, unsubscribes...) never reach a log line.
+    "filters": {"redact_secrets": {"()": "portal.logs.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (console when DEBUG, mail to ADMINS) would print the lines
+        # unmasked: its loggers write through the portal's handler only.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

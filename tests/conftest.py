@@ -161,3 +161,14 @@ def carol_http(carol: User) -> HttpClient:
 @pytest.fixture
 def dana_http(dana: User) -> HttpClient:
     return logged_in(dana)
+
+
+def database_url() -> str:
+    """The test database, for a process of the portal's own started by a test."""
+    from django.db import connection
+
+    data = connection.settings_dict
+    if connection.vendor == "postgresql":
+        host = data["HOST"] or "127.0.0.1"
+        return f"postgres://{data['USER']}@{host}:{data['PORT'] or 5432}/{data['NAME']}"
+    return f"sqlite:///{data['NAME']}"

@@ -24,6 +24,10 @@ CONFIGURED = {
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "BREVO_API_KEY",
     "ANYMAIL_WEBHOOK_SECRET",
+    "EMAIL_BACKEND",
+    "SMS_BACKEND",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
 }
 
 
@@ -46,7 +50,30 @@ PRODUCTION = {
     "FIELD_ENCRYPTION_KEY": "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE=",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "PORTAL_BASE_URL": "https://espace-client.example.fr",
+    "EMAIL_BACKEND": "console",
+    "SMS_BACKEND": "console",
 }
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("EMAIL_BACKEND", "Set BREVO_API_KEY, or EMAIL_BACKEND"),
+        ("SMS_BACKEND", "Set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN"),
+    ],
+)
+def test_production_never_prints_messages_unless_told_to(missing: str, message: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+    # A provider configured is enough.
+    provider = (
+        {"BREVO_API_KEY": "xkeysib-1", "ANYMAIL_WEBHOOK_SECRET": "brevo:s3cret"}
+        if missing == "EMAIL_BACKEND"
+        else {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}
+    )
+    assert manage("check", **env, **provider).returncode == 0
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from portal.db import process_lock
 from retention.models import PurgeRun
 from retention.services.purge import purge_run
+from tests.conftest import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,18 +37,10 @@ with process_lock("retention.purge") as held:
 """
 
 
-def _database_url() -> str:
-    data = connection.settings_dict
-    if connection.vendor == "postgresql":
-        host = data["HOST"] or "127.0.0.1"
-        return f"postgres://{data['USER']}@{host}:{data['PORT'] or 5432}/{data['NAME']}"
-    return f"sqlite:///{data['NAME']}"
-
-
 def test_a_killed_purge_frees_its_lock_at_once(tmp_path) -> None:
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
     }
@@ -86,6 +78,7 @@ import django, os, signal
 django.setup()
 from portal import files
 from retention.services.purge import purge_run
+from tests.conftest import database_url
 
 def killed(*args, **kwargs):
     if kwargs.get("ids") is not None:  # the after-commit deletion of the first batch
@@ -123,7 +116,7 @@ def test_no_file_outlives_its_row_when_the_purge_is_killed_after_a_commit() -> N
     assert len(list(Path(settings.PRIVATE_MEDIA_ROOT).rglob("*.pdf"))) == 40
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
     }

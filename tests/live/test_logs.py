@@ -1,0 +1,110 @@
+"""The portal served by gunicorn as in production: neither gunicorn's access log nor the
+portal's own log lines show the tokens that links carry."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from portal.logs import redact
+from tests.conftest import database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_LINKS = [
+    "/compte/invitation/SECRETinvitation123/",
+    "/compte/password/reset/key/3-SECRETreset456/",
+    "/compte/confirm-email/SECRETconfirm789/",
+    "/desinscription/1-2-SECRETunsubscribe/",
+    "/conserver/SECRETkeep:1abc:def/",
+    "/contact/confirmation/SECRETcontact/",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def gunicorn(transactional_db, tmp_path):
+    port = _free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "LOG_LEVEL": "INFO",
+    }
+    env.pop("REDIS_URL", None)
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                requests.get(url + "/sante/", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        try:
+            yield url, log
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=20)
+
+
+def test_no_token_reaches_a_log_line(gunicorn) -> None:
+    url, log = gunicorn
+    for path in SECRET_LINKS:
+        response = requests.get(url + path, headers={"Referer": url + path}, timeout=10)
+        assert response.status_code in (200, 302, 400, 404)
+        requests.post(url + path, timeout=10)
+    time.sleep(0.5)
+    written = log.read_text()
+    for path in SECRET_LINKS:
+        assert path.split("/")[-2] not in written, path
+        assert redact(path) in written  # the line is there, masked
+    assert "Not Found: /desinscription/[masqué]/" in written  # the portal's own log
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ('"GET /conserver/abc:1x:y/ HTTP/1.1" 200', '"GET /conserver/[masqué]/ HTTP/1.1" 200'),
+        (
+            "/compte/login/?next=%2Fdesinscription%2F1-2-abc%2F",
+            "next=%2Fdesinscription%2F[masqué]%2F",
+        ),
+        ("/espace-client/donnees-personnelles/", "/espace-client/donnees-personnelles/"),
+        ("Not Found: /compte/invitation/tok", "Not Found: /compte/invitation/[masqué]"),
+    ],
+)
+def test_redaction(line: str, masked: str) -> None:
+    assert masked in redact(line)
+    assert redact(redact(line)) == redact(line)
