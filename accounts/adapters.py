@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -10,6 +11,17 @@ from django.urls import reverse
 
 from accounts.models import Client
 from portal.models import Controller
+
+
+def login_network(ip: str) -> str:
+    """The network a login attempt comes from: the address itself for IPv4, its /64 for IPv6."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return str(address)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
 def remember_language(response: HttpResponseBase, language: str) -> None:
@@ -39,6 +51,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if language:
             remember_language(response, language)
         return response
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Failed logins count per address *and network*: five wrong passwords from one
+        network lock that address for that network only, so that nobody can lock a client
+        or a colleague out from elsewhere, while each network's guesses stay throttled (and
+        every network's, 20 a minute, by the per-IP limit). An IPv6 network is its /64,
+        which one subscriber gets whole."""
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{key}:{login_network(self.get_client_ip(request))}"
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{Controller.load().display_name}] {subject}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
@@ -13,8 +15,8 @@ def client(browser_client):
     return browser_client
 
 
-def _login(client, email: str, password: str):
-    return client.post("/compte/login/", {"login": email, "password": password})
+def _login(client, email: str, password: str, ip: str = "203.0.113.5"):
+    return client.post("/compte/login/", {"login": email, "password": password}, REMOTE_ADDR=ip)
 
 
 def test_client_logs_in_with_email_and_lands_on_the_dashboard(client, alice) -> None:
@@ -45,10 +47,49 @@ def test_failed_logins_are_throttled(client, alice) -> None:
     for _ in range(5):
         _login(client, "alice@client.test", "mauvais")
     response = _login(client, "alice@client.test", PASSWORD)
-    # The right password no longer opens the account until the lock expires.
+    # From that network, the right password no longer opens the account until the lock ends.
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in client.session
     assert "Trop de tentatives" in response.content.decode()
+
+
+def test_an_attacker_cannot_lock_a_client_out(alice, browser_client) -> None:
+    from tests.conftest import BrowserClient
+
+    attacker = browser_client
+    for _ in range(5):
+        _login(attacker, "alice@client.test", "mauvais", ip="198.51.100.66")
+    # The attacker stays throttled, whatever they try next from their network...
+    refused = _login(attacker, "alice@client.test", "encore-faux", ip="198.51.100.66")
+    assert "Trop de tentatives" in refused.content.decode()
+    # ... and from their other addresses of one IPv6 network (a /64 is one subscriber's).
+    for n in range(5):
+        _login(attacker, "alice@client.test", "mauvais", ip=f"2001:db8:1:2::{n + 1}")
+    refused = _login(attacker, "alice@client.test", PASSWORD, ip="2001:db8:1:2::ff")
+    assert "Trop de tentatives" in refused.content.decode()
+    # Alice, at home, gets in with her password.
+    alice_browser = BrowserClient()
+    response = _login(alice_browser, "alice@client.test", PASSWORD, ip="203.0.113.9")
+    assert response["Location"] == "/espace-client/"
+
+
+def test_an_attacker_cannot_lock_staff_out(dana, browser_client) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    from tests.conftest import BrowserClient
+
+    for _ in range(6):
+        _login(browser_client, dana.email, "mauvais", ip="198.51.100.66")
+    staff = BrowserClient()
+    response = _login(staff, dana.email, PASSWORD, ip="192.0.2.10")
+    assert response["Location"] == "/compte/2fa/authenticate/"
+    secret = decrypt(Authenticator.objects.get(user=dana, type="totp").data["secret"])
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    response = staff.post("/compte/2fa/authenticate/", {"code": code}, REMOTE_ADDR="192.0.2.10")
+    assert response.status_code == 302
+    assert staff.get("/admin/", REMOTE_ADDR="192.0.2.10").status_code == 200
 
 
 def test_password_reset_is_throttled_per_address(client, alice) -> None:
