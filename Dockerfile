@@ -4,7 +4,7 @@ WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir -c requirements.lock .
 RUN DEBUG=0 ALLOWED_HOSTS=build REDIS_URL=redis://build PORTAL_BASE_URL=https://build \
-    EMAIL_BACKEND=console SMS_BACKEND=console \
+    EMAIL_BACKEND=console SMS_BACKEND=console AUDIT_HMAC_KEY=collectstatic-at-build-time-only-not-the-key \
     FIELD_ENCRYPTION_KEY=ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMtISE= \
     SECRET_KEY=collectstatic-at-build-time-only-this-is-not-the-runtime-secret \
     python manage.py collectstatic --noinput

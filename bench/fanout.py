@@ -111,6 +111,7 @@ def setup(port: int) -> dict[str, str]:
         "CACHE_URL": REDIS,
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + "x" * 60,
+        "AUDIT_HMAC_KEY": "bench-audit-" + "y" * 40,
         "ALLOWED_HOSTS": "bench.test",
         "PORTAL_BASE_URL": "https://bench.test",
         "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),

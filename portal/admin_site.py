@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.utils.translation import gettext as _
 
 
@@ -29,7 +29,12 @@ class PortalAdminSite(admin.AdminSite):
             if request.method == "POST" and not _selection_is_valid(model_admin, request):
                 messages.error(request, _("La sélection ne désigne aucune ligne de cette liste."))
                 return HttpResponseRedirect(request.get_full_path())
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except OverflowError:
+                # An integer beyond 64 bits, which SQLite's driver cannot even send (PostgreSQL
+                # answers that no row matches).
+                return HttpResponseBadRequest(_("Un nombre saisi est bien trop grand."))
 
         return super().admin_view(checked, cacheable)
 

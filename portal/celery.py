@@ -29,6 +29,10 @@ app.conf.beat_schedule = {
         "task": "portal.tasks.audit_chain_verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "audit-chain-anchor": {
+        "task": "portal.tasks.audit_chain_anchor",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "file-deletions": {
         "task": "portal.tasks.file_deletions_carry_out",
         "schedule": crontab(minute="*/15"),

@@ -66,6 +66,19 @@ else:
     # every web process, and tasks must reach a worker: production needs Redis.
     _required("REDIS_URL")
 
+# The key that seals the audit chain (an HMAC), kept out of the database so that whoever can
+# write the database cannot forge a chain that verifies. Never change it: the chain would no
+# longer verify.
+if DEBUG:
+    AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="development-only-audit-chain-key")
+else:
+    AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY")
+    if len(AUDIT_HMAC_KEY) < 32:
+        raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 random characters.")
+
+# Where the daily signed line of the chain's head is sent; empty: the DPO's address.
+AUDIT_ANCHOR_EMAIL = env.str("AUDIT_ANCHOR_EMAIL", default="")
+
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Behind one TLS proxy, the client's address is the last one it adds to X-Forwarded-For:
 # login rate limits and the audit trail must see the client, not the proxy.

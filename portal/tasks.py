@@ -37,3 +37,11 @@ def orphan_files_delete() -> int:
     from portal.files import orphan_files_delete as delete
 
     return len(delete())
+
+
+@shared_task(name="portal.tasks.audit_chain_anchor")
+def audit_chain_anchor() -> str:
+    """Daily: the chain's head, signed, to the log and to the DPO (portal.audit.Anchor)."""
+    from portal.audit_anchors import audit_anchor_publish
+
+    return audit_anchor_publish()

@@ -26,6 +26,7 @@ CONFIGURED = {
     "ANYMAIL_WEBHOOK_SECRET",
     "EMAIL_BACKEND",
     "SMS_BACKEND",
+    "AUDIT_HMAC_KEY",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
 }
@@ -52,6 +53,7 @@ PRODUCTION = {
     "PORTAL_BASE_URL": "https://espace-client.example.fr",
     "EMAIL_BACKEND": "console",
     "SMS_BACKEND": "console",
+    "AUDIT_HMAC_KEY": "k" * 40,
 }
 
 
@@ -77,7 +79,8 @@ def test_production_never_prints_messages_unless_told_to(missing: str, message: 
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "REDIS_URL"]
+    "missing",
+    ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "REDIS_URL", "AUDIT_HMAC_KEY"],
 )
 def test_production_refuses_to_start_without_a_required_setting(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
