@@ -172,3 +172,27 @@ def test_an_invitation_link_sets_a_password(portal, carol) -> None:
         assert response.status_code == 302
         assert browser.get(portal("/espace-client/"), timeout=10).status_code == 200
     assert requests.get(portal(link.group(1)), timeout=10).status_code in (404, 410)
+
+
+def test_a_client_logs_in_and_asks_for_a_new_password(portal, alice) -> None:
+    from tests.factories import PASSWORD
+
+    with requests.Session() as browser:
+        response = submit(
+            browser, portal("/compte/login/"), {"login": "alice@client.test", "password": PASSWORD}
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/espace-client/"
+        assert browser.get(portal("/espace-client/"), timeout=10).status_code == 200
+    with requests.Session() as browser:
+        response = submit(
+            browser, portal("/compte/password/reset/"), {"email": "alice@client.test"}
+        )
+        assert response.status_code == 302
+    link = re.search(r"https?://[^/\s]+(/compte/password/reset/key/[^\s]+/)", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    # The link opened from the mailbox, in a new browser.
+    with requests.Session() as browser:
+        page = browser.get(portal(link.group(1)), timeout=10)
+        assert page.status_code == 200
+        assert "mot de passe" in page.text.lower()

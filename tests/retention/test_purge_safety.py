@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -189,7 +190,10 @@ def test_a_rule_that_fails_does_not_stop_the_others(activity, monkeypatch) -> No
         call_command("purge_retention", stdout=io.StringIO())
 
 
-def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(activity) -> None:  # noqa: F811
+def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(
+    activity,  # noqa: F811
+    dana_http,
+) -> None:
     _rule(activity)
     killed = PurgeRun.objects.create(started_at=timezone.now() - dt.timedelta(minutes=3))
     run = purge_run()
@@ -199,6 +203,9 @@ def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(activity) 
     assert killed.finished_at is not None
     assert "Interrompue" in killed.error
     assert killed.get_status_display() == "interrompue"
+    history = dana_http.get("/admin/retention/purgerun/").content.decode()
+    statuses = re.findall(r'<td class="field-status">([^<]+)</td>', history)
+    assert sorted(statuses) == ["interrompue", "terminée"]
 
 
 def test_two_runs_never_send_the_same_warning(activity) -> None:  # noqa: F811
