@@ -16,6 +16,7 @@ from consent.models import ConsentRecord, ConsentState, Purpose
 from consent.tokens import make_token
 from retention.services.warnings import keep_read, keep_token
 from tests.consent.conftest import choose
+from tests.consent.test_contact_form import FORM
 from tests.live.conftest import submit
 
 
@@ -89,17 +90,7 @@ def test_the_keep_link_asks_then_keeps(portal, alice) -> None:
 
 
 def test_the_contact_form_then_its_confirmation_link(portal) -> None:
-    form = {
-        "kind": "quote",
-        "civility": "Mme",
-        "first_name": "Emma",
-        "last_name": "Roux",
-        "email": "emma@client.test",
-        "phone": "06 11 22 33 44",
-        "postal_code": "70000",
-        "message": "Bonjour, je voudrais un devis pour une piscine coque.",
-        "purpose_marketing_email": "on",
-    }
+    form = {**FORM, "purpose_marketing_email": "on"}
     with requests.Session() as browser:
         sent = submit(browser, portal("/contact/"), form)
     assert sent.status_code == 200

@@ -19,6 +19,7 @@ from portal.db import process_lock
 from retention.models import PurgeRun
 from retention.services.purge import purge_run
 from tests.conftest import database_url
+from tests.retention.test_purge import _rule, activity  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,8 @@ with process_lock("retention.purge") as held:
 """
 
 
-def test_a_killed_purge_frees_its_lock_at_once(tmp_path) -> None:
+def _portal_env() -> dict[str, str]:
+    """The environment of a process of the portal's own, on the test database."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -45,6 +47,11 @@ def test_a_killed_purge_frees_its_lock_at_once(tmp_path) -> None:
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
     }
     env.pop("REDIS_URL", None)
+    return env
+
+
+def test_a_killed_purge_frees_its_lock_at_once(tmp_path) -> None:
+    env = _portal_env()
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
@@ -79,6 +86,7 @@ django.setup()
 from portal import files
 from retention.services.purge import purge_run
 from tests.conftest import database_url
+from tests.retention.test_purge import _rule, activity  # noqa: F401
 
 def killed(*args, **kwargs):
     if kwargs.get("ids") is not None:  # the after-commit deletion of the first batch
@@ -91,36 +99,25 @@ purge_run(batch_size=10)
 """
 
 
-def test_no_file_outlives_its_row_when_the_purge_is_killed_after_a_commit() -> None:
+def test_no_file_outlives_its_row_when_the_purge_is_killed_after_a_commit(
+    activity,  # noqa: F811
+) -> None:
     from portal.files import orphan_files
-    from retention.models import ProcessingActivity, RetentionRule
     from tests.factories import ClientFactory, DocumentFactory
 
-    activity = ProcessingActivity.objects.create(
-        key="k", name="Clients", purposes="x", legal_basis="b", persons="x", data_categories="x"
-    )
-    RetentionRule.objects.create(
-        activity=activity,
+    _rule(
+        activity,
         data_kind="accounts.documents",
         label="Devis",
-        duration=3,
-        unit="years",
         event="document_date",
         action="delete",
-        legal_reference="x",
     )
     old = timezone.localdate().replace(year=timezone.localdate().year - 4)
     client = ClientFactory(user=None)
     for _ in range(40):
         DocumentFactory(client=client, issued_on=old)
     assert len(list(Path(settings.PRIVATE_MEDIA_ROOT).rglob("*.pdf"))) == 40
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-    }
-    env.pop("REDIS_URL", None)
+    env = _portal_env()
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_AFTER_FIRST_COMMIT], cwd=ROOT, env=env, timeout=60
     )
