@@ -55,7 +55,12 @@ class RedactSecrets(logging.Filter):
 
 
 class GunicornRedactingLogger(GunicornLogger):
-    """gunicorn's own logger, with the request line, path, query and referer masked."""
+    """gunicorn's own logger, with the request line, path, query and referer masked in the
+    access log, and its error log ("Error handling request /…") filtered like the portal's."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        self.error_log.addFilter(RedactSecrets())
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)

@@ -411,6 +411,8 @@ LOGGING = {
     },
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Workers keep the portal's logging (and its masking of link tokens) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # A staff invitation to the client area stays valid this many days, and works once.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)

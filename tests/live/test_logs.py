@@ -108,3 +108,24 @@ def test_no_token_reaches_a_log_line(gunicorn) -> None:
 def test_redaction(line: str, masked: str) -> None:
     assert masked in redact(line)
     assert redact(redact(line)) == redact(line)
+
+
+def test_gunicorns_error_log_is_masked_too() -> None:
+    import logging
+
+    from gunicorn.config import Config
+
+    from portal.logs import GunicornRedactingLogger
+
+    logger = GunicornRedactingLogger(Config())
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger.error_log.addHandler(Keep())
+    logger.error("Error handling request %s", "/conserver/abc:1x:secret/")
+    assert [record.getMessage() for record in records] == [
+        "Error handling request /conserver/[masqué]/"
+    ]

@@ -17,7 +17,7 @@ from consent.tokens import make_token
 from retention.services.warnings import keep_read, keep_token
 from tests.consent.conftest import choose
 from tests.consent.test_contact_form import FORM
-from tests.live.conftest import submit
+from tests.live.conftest import form_token, submit
 
 
 @pytest.fixture
@@ -187,3 +187,33 @@ def test_a_client_logs_in_and_asks_for_a_new_password(portal, alice) -> None:
         page = browser.get(portal(link.group(1)), timeout=10)
         assert page.status_code == 200
         assert "mot de passe" in page.text.lower()
+
+
+def test_the_language_switch_of_every_page(portal) -> None:
+    with requests.Session() as browser:
+        page = browser.get(portal("/contact/"), timeout=10)
+        response = browser.post(
+            portal("/i18n/setlang/"),
+            data={"csrfmiddlewaretoken": form_token(page.text), "language": "en", "next": "/"},
+            headers={"Origin": portal.url, "Referer": portal("/contact/")},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code == 302
+        assert '<html lang="en"' in browser.get(portal("/"), timeout=10).text
+
+
+def test_an_address_is_confirmed_from_the_link_in_its_email(portal, alice) -> None:
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import PASSWORD
+
+    EmailAddress.objects.filter(user=alice.user).update(verified=False)
+    with requests.Session() as browser:
+        submit(browser, portal("/compte/login/"), {"login": alice.email, "password": PASSWORD})
+    link = re.search(r"https?://[^/\s]+(/compte/confirm-email/[^\s]+/)", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    with requests.Session() as browser:  # opened from the mailbox
+        response = submit(browser, portal(link.group(1)))
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=alice.user).verified
