@@ -41,4 +41,4 @@ messages: $(DEV)
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 private-media staticfiles
+	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 private-media staticfiles .cache

@@ -127,6 +127,20 @@ def consent_set(
     return record
 
 
+def consent_withdraw(
+    *, client: Client, purpose: Purpose, proof: Proof, by: Actor
+) -> ConsentRecord | None:
+    """Withdraw a choice unless it already is: one record however often, and however many at
+    once, the same withdrawal arrives (a mail client's one-click POST sent again, a
+    provider's event replayed, a STOP texted twice). None when nothing changed."""
+    with transaction.atomic():
+        # The client's row is the lock every choice of theirs queues on (consent_set).
+        Client.objects.select_for_update().filter(pk=client.pk).exists()
+        if ConsentState.objects.filter(client=client, purpose=purpose, granted=False).exists():
+            return None
+        return consent_set(client=client, purpose=purpose, granted=False, proof=proof, by=by)
+
+
 def _withdrew_every_purpose(client: Client) -> bool:
     active = Purpose.objects.filter(is_active=True)
     withdrawn = ConsentState.objects.filter(client=client, purpose__in=active, granted=False)
@@ -267,22 +281,13 @@ def _opt_out_received(
             if digest
             else []
         )
+        proof = Proof(method=method, reference=reference[:200])
         for client in clients:
-            withdrawn = set(
-                ConsentState.objects.filter(
-                    client=client, purpose__in=purposes, granted=False
-                ).values_list("purpose_id", flat=True)
-            )
-            pending = [purpose for purpose in purposes if purpose.pk not in withdrawn]
-            for purpose in pending:
-                consent_set(
-                    client=client,
-                    purpose=purpose,
-                    granted=False,
-                    proof=Proof(method=method, reference=reference[:200]),
-                    by=by,
-                )
-            changed += bool(pending)
+            withdrawn = [
+                consent_withdraw(client=client, purpose=purpose, proof=proof, by=by)
+                for purpose in purposes
+            ]
+            changed += any(record is not None for record in withdrawn)
         listed = Suppression.objects.filter(
             kind=kind,
             digest=digest,

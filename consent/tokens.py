@@ -39,6 +39,11 @@ def read_token(token: str) -> tuple[int, int] | None:
         client_id, purpose_id = int(client_part, 36), int(purpose_part, 36)
     except ValueError:
         return None
+    if min(client_id, purpose_id) < 0 or (client_part, purpose_part) != (
+        _b36(client_id),
+        _b36(purpose_id),
+    ):
+        return None  # one spelling per link: no leading zeros, signs, spaces or other digits
     expected = _signature(client_id, purpose_id, derived_key("unsubscribe"))
     # Bytes: a link mangled into other characters is not ours, and not an error.
     if hmac.compare_digest(signature.encode(), expected.encode()):

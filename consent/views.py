@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from accounts.models import Client
 from consent import collection, cookies, selectors, services
 from consent.exceptions import ConsentError
 from consent.forms import ContactForm
-from consent.models import Channel, ConsentState, Method, Purpose, PurposeWording
+from consent.models import Channel, Method, Purpose, PurposeWording
 from consent.tokens import read_token
 from portal import ratelimit
 from portal.audit import Actor
@@ -41,7 +42,7 @@ def choice_set(request: ClientRequest, key: str) -> HttpResponse:
     granted = value == "1"
     # The text the page showed; a rewording since then must not be recorded as seen.
     wording = request.POST.get("wording") or "0"
-    if not wording.isdigit() or len(wording) > 18:
+    if not re.fullmatch(r"[0-9]{1,18}", wording):
         return HttpResponseBadRequest(_("Version du texte inconnue."))
     shown = PurposeWording.objects.filter(pk=int(wording), purpose=purpose).first()
     try:
@@ -92,7 +93,7 @@ def _masked_contact(client: Client, purpose: Purpose) -> str:
 
 @csrf_exempt  # RFC 8058: mail clients POST without a CSRF token; the signed token authenticates.
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows what will stop and a button; POST stops it at once. No login."""
     parsed = read_token(token)
@@ -103,21 +104,19 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if client is None or purpose is None:
         return render(request, "consent/unsubscribe_invalid.html", status=404)
     context = {"purpose": purpose, "contact": _masked_contact(client, purpose)}
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, "consent/unsubscribe.html", context)
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-    if not ConsentState.objects.filter(client=client, purpose=purpose, granted=False).exists():
-        services.consent_set(
-            client=client,
-            purpose=purpose,
-            granted=False,
-            proof=services.Proof(
-                method=Method.UNSUBSCRIBE_LINK,
-                user_agent=request.headers.get("User-Agent", ""),
-                reference="rfc8058-one-click" if one_click else "unsubscribe-page",
-            ),
-            by=Actor.from_request(request, kind="client"),
-        )
+    services.consent_withdraw(
+        client=client,
+        purpose=purpose,
+        proof=services.Proof(
+            method=Method.UNSUBSCRIBE_LINK,
+            user_agent=request.headers.get("User-Agent", ""),
+            reference="rfc8058-one-click" if one_click else "unsubscribe-page",
+        ),
+        by=Actor.from_request(request, kind="client"),
+    )
     return render(request, "consent/unsubscribe_done.html", context)
 
 

@@ -14,6 +14,8 @@ import phonenumbers
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from portal.logs import redact
+
 logger = logging.getLogger(__name__)
 
 # GSM 03.38: the basic alphabet, and the extension table whose characters take two septets.
@@ -93,9 +95,9 @@ class ConsoleSmsBackend(BaseSmsBackend):
     def send(self, sms: Sms) -> str:
         ConsoleSmsBackend.counter += 1
         info = segments(sms.body)
-        sys.stdout.write(
-            f"--- SMS to {sms.to} ({info.count} x {info.encoding}) ---\n{sms.body}\n---\n"
-        )
+        # With DEBUG=0 (chosen explicitly) the console is the log: links' tokens are masked.
+        body = sms.body if settings.DEBUG else redact(sms.body)
+        sys.stdout.write(f"--- SMS to {sms.to} ({info.count} x {info.encoding}) ---\n{body}\n---\n")
         sys.stdout.flush()
         return f"console-{ConsoleSmsBackend.counter}"
 

@@ -70,7 +70,8 @@ class BrevoTracking(BrevoTrackingWebhookView):
             return HttpResponseForbidden("Invalid credentials", content_type="text/plain")
         try:
             events = self.parse_events(request)
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError, RecursionError, OverflowError, OSError):
+            # Not JSON, nested past reason, or a timestamp no date can hold.
             return HttpResponseBadRequest("Not a Brevo event", content_type="text/plain")
         for event in events:
             self.signal.send(sender=self.__class__, event=event, esp_name=self.esp_name)

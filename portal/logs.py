@@ -29,8 +29,9 @@ def _secret_path() -> re.Pattern[str]:
     prefixes = "|".join(
         slash.join(re.escape(part) for part in prefix.split("/")) for prefix in SECRET_PREFIXES
     )
-    # The segment after the prefix, up to the next slash, quote, space or query.
-    return re.compile(rf"({slash}(?:{prefixes}){slash})(?!{re.escape(MASK)})[^/%\s?&\"'<>]+")
+    # The segment after the prefix, up to the next slash (or %2F), quote, space or query;
+    # percent-encoded characters inside it are part of it.
+    return re.compile(rf"({slash}(?:{prefixes}){slash})(?:(?!%2[Ff])[^/\s?&\"'<>])+")
 
 
 def redact(text: str) -> str:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends import console
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
+from portal.logs import redact
 from portal.models import Controller
 
 
@@ -43,3 +46,21 @@ def render_email(
 
 def send_email(name: str, *, to: str, context: Mapping[str, Any], language: str = "fr") -> None:
     render_email(name, to=to, context=context, language=language).send()
+
+
+class ConsoleEmailBackend(console.EmailBackend):
+    """Django's console backend; with DEBUG=0 (chosen explicitly, EMAIL_BACKEND=console) the
+    tokens of links are masked, since the console is the log. In development they stay, so
+    that the links printed can be followed."""
+
+    def write_message(self, message: Any) -> None:
+        if settings.DEBUG:
+            super().write_message(message)
+            return
+        stream, self.stream = self.stream, io.StringIO()
+        try:
+            super().write_message(message)
+            written = self.stream.getvalue()
+        finally:
+            self.stream = stream
+        self.stream.write(redact(written))

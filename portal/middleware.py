@@ -5,6 +5,7 @@ from collections.abc import Callable
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -67,9 +68,18 @@ def refuse_malformed_input(get_response: Middleware) -> Middleware:
         form = request.method == "POST" and (
             request.content_type == "application/x-www-form-urlencoded"
         )
-        if "\x00" in request.path or _holds_nul(request.GET) or (form and _holds_nul(request.POST)):
+        try:
+            holds_nul = (
+                "\x00" in request.path
+                or _holds_nul(request.GET)
+                or (form and _holds_nul(request.POST))
+            )
+        except RequestDataTooBig:
+            return _too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if holds_nul:
             return HttpResponseBadRequest(
-                _("Caractère non autorisé dans la requête."), content_type="text/plain"
+                _("Caractère non autorisé dans la requête."),
+                content_type="text/plain; charset=utf-8",
             )
         return get_response(request)
 
@@ -79,23 +89,25 @@ def refuse_malformed_input(get_response: Middleware) -> Middleware:
 def refuse_large_bodies(get_response: Middleware) -> Middleware:
     """A body larger than REQUEST_MAX_BYTES is refused with 413 from its announced length,
     before a byte of it is read (CSRF, forms and uploads read it only later, in the view's
-    turn). The proxy in front refuses it even earlier."""
+    turn). The proxy in front refuses it even earlier (deploy/caddy/Caddyfile)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return HttpResponseBadRequest(
-                _("Longueur de requête illisible."), content_type="text/plain"
-            )
+            unreadable = _("Longueur de requête illisible.")
+            return HttpResponseBadRequest(unreadable, content_type="text/plain; charset=utf-8")
         if length > settings.REQUEST_MAX_BYTES:
-            limit = filesizeformat(settings.REQUEST_MAX_BYTES)
-            response = render(request, "413.html", {"limit": limit}, status=413)
-            if request.META.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
-                # Not kept alive, so gunicorn does not read the rest of the body to reach the
-                # next request (wsgiref servers refuse the header, and close anyway).
-                response["Connection"] = "close"
-            return response
+            return _too_large(request, settings.REQUEST_MAX_BYTES)
         return get_response(request)
 
     return middleware
+
+
+def _too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    response = render(request, "413.html", {"limit": filesizeformat(limit)}, status=413)
+    if request.META.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+        # Not kept alive, so gunicorn does not read the rest of the body to reach the next
+        # request (wsgiref servers refuse the header, and close anyway).
+        response["Connection"] = "close"
+    return response

@@ -113,13 +113,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.middleware.refuse_malformed_input",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "portal.middleware.refuse_large_bodies",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,6 +126,10 @@ MIDDLEWARE = [
     "portal.middleware.permissions_policy",
     "portal.middleware.staff_mfa_required",
     "consent.middleware.global_privacy_control",
+    # Last, so that their answers carry every header above; no middleware above reads the
+    # body (CSRF reads it later, in the view's turn). Size first: the second reads forms.
+    "portal.middleware.refuse_large_bodies",
+    "portal.middleware.refuse_malformed_input",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -176,7 +178,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A folder every process of this machine shares, so that login rate limits hold however
+    # many workers serve (an in-memory cache would count each worker's failures apart).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.str("CACHE_DIR", default=str(BASE_DIR / ".cache")),
+        }
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
@@ -264,7 +273,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 BREVO_API_KEY = env.str("BREVO_API_KEY", default="")
 EMAIL_BACKENDS = {
     "brevo": "anymail.backends.brevo.EmailBackend",
-    "console": "django.core.mail.backends.console.EmailBackend",
+    "console": "portal.mail.ConsoleEmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }
 # EMAIL_BACKEND: brevo, console, smtp or a dotted path; unset, Brevo when its key is set and

@@ -108,7 +108,19 @@ def test_wrong_or_missing_credentials_are_refused(portal, alice, credentials) ->
 
 
 @pytest.mark.parametrize(
-    "body", [b"", b"not json", b"[]", b'"text"', b"{}", b'{"items": []}', b"\xff\xfe"]
+    "body",
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b'"text"',
+        b"{}",
+        b'{"items": []}',
+        b"\xff\xfe",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"event": "delivered", "email": "a@b.fr", "message-id": "<3@x>", "ts_epoch": 1e400}',
+        b'{"event": "delivered", "email": "a@b.fr", "ts_epoch": -99999999999999999999}',
+    ],
 )
 def test_a_body_that_is_no_event_gets_400(portal, body) -> None:
     response = requests.post(

@@ -9,12 +9,19 @@ import socket
 import time
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from messaging.models import Attachment
 
 
-def _announce(url: str, length: int, sent: bytes, read_all: bool = False) -> tuple[float, bytes]:
+def _announce(
+    url: str,
+    length: int,
+    sent: bytes,
+    read_all: bool = False,
+    content_type: str = "multipart/form-data; boundary=xyz",
+) -> tuple[float, bytes]:
     """Send the headers of a POST of `length` bytes and only `sent` of them; return how long
     the answer took and what it was."""
     parts = urlsplit(url)
@@ -23,7 +30,7 @@ def _announce(url: str, length: int, sent: bytes, read_all: bool = False) -> tup
         connection.sendall(
             (
                 f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                "Content-Type: multipart/form-data; boundary=xyz\r\n"
+                f"Content-Type: {content_type}\r\n"
                 f"Content-Length: {length}\r\n\r\n"
             ).encode()
             + sent
@@ -64,3 +71,24 @@ def test_the_refusal_is_a_french_page(portal) -> None:
 
 def test_a_body_within_the_limit_goes_through(portal) -> None:
     assert requests.post(portal("/contact/"), data={"x": "y"}, timeout=10).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("length", "sent"),
+    [(300 * 1024 * 1024, b"x=1"), (3 * 1024 * 1024, b"x=" + b"y" * (3 * 1024 * 1024 - 2))],
+)
+def test_an_oversized_form_is_a_french_413_with_every_header(portal, length, sent) -> None:
+    took, answer = _announce(
+        portal("/contact/"),
+        length,
+        sent,
+        read_all=True,
+        content_type="application/x-www-form-urlencoded",
+    )
+    page = answer.decode()
+    head = page.split("\r\n\r\n")[0].lower()
+    assert head.startswith("http/1.1 413")
+    assert "Envoi trop volumineux" in page
+    assert "content-security-policy" in head
+    assert "x-frame-options: deny" in head
+    assert took < 5

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,8 +36,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def gunicorn(transactional_db, tmp_path):
+@contextmanager
+def _gunicorn(tmp_path: Path, *, workers: int = 1) -> Iterator[tuple[str, Path]]:
+    """The portal served by gunicorn with its production config, on the test database,
+    without Redis: the embedded default an owner may also serve with several workers."""
     port = _free_port()
     log = tmp_path / "gunicorn.log"
     env = {
@@ -43,28 +47,14 @@ def gunicorn(transactional_db, tmp_path):
         "DATABASE_URL": database_url(),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "CACHE_DIR": str(tmp_path / "cache"),
         "LOG_LEVEL": "INFO",
     }
     env.pop("REDIS_URL", None)
+    command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--config"]
+    command += ["gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
     with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "portal.wsgi:application",
-                "--config",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -77,6 +67,12 @@ def gunicorn(transactional_db, tmp_path):
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=20)
+
+
+@pytest.fixture
+def gunicorn(transactional_db, tmp_path):
+    with _gunicorn(tmp_path) as served:
+        yield served
 
 
 def test_no_token_reaches_a_log_line(gunicorn) -> None:
@@ -103,6 +99,9 @@ def test_no_token_reaches_a_log_line(gunicorn) -> None:
         ),
         ("/espace-client/donnees-personnelles/", "/espace-client/donnees-personnelles/"),
         ("Not Found: /compte/invitation/tok", "Not Found: /compte/invitation/[masqué]"),
+        ('"GET /conserver/abc%3A1x%3Asig/ HTTP/1.1"', '"GET /conserver/[masqué]/ HTTP/1.1"'),
+        ("/desinscription/%201-1-sig/", "/desinscription/[masqué]/"),
+        ("/compte/invitation/%C3%A9%C3%A9SECRET/", "/compte/invitation/[masqué]/"),
     ],
 )
 def test_redaction(line: str, masked: str) -> None:

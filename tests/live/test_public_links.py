@@ -217,3 +217,30 @@ def test_an_address_is_confirmed_from_the_link_in_its_email(portal, alice) -> No
         response = submit(browser, portal(link.group(1)))
     assert response.status_code == 302
     assert EmailAddress.objects.get(user=alice.user).verified
+
+
+def test_a_one_click_sent_many_times_at_once_withdraws_once(portal, alice, email_choice) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = portal(f"/desinscription/{make_token(client_id=alice.pk, purpose_id=email_choice.pk)}/")
+
+    def one_click(_n: int) -> int:
+        return requests.post(url, data={"List-Unsubscribe": "One-Click"}, timeout=10).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(one_click, range(8))) == {200}
+    assert ConsentRecord.objects.filter(client=alice, granted=False).count() == 1
+
+
+def test_a_link_checker_may_ask_for_the_headers(portal, alice, email_choice) -> None:
+    url = portal(f"/desinscription/{make_token(client_id=alice.pk, purpose_id=email_choice.pk)}/")
+    assert requests.head(url, timeout=10).status_code == 200
+    assert ConsentState.objects.get(client=alice, purpose=email_choice).granted
+
+
+@pytest.mark.parametrize("spelling", ["0{c}-{p}", "+{c}-{p}", " {c}-{p}", "{c}-0{p}"])
+def test_a_link_has_one_spelling(portal, alice, email_choice, spelling) -> None:
+    token = make_token(client_id=alice.pk, purpose_id=email_choice.pk)
+    client_part, purpose_part, signature = token.split("-", 2)
+    other = spelling.format(c=client_part, p=purpose_part) + "-" + signature
+    assert requests.post(portal(f"/desinscription/{other}/"), timeout=10).status_code == 404

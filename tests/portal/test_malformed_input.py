@@ -245,7 +245,8 @@ def _request_of(user: User):
 
 def test_the_values_named_in_the_review_get_a_clean_answer(alice_http, dana_http) -> None:
     switch = "/espace-client/donnees-personnelles/choix/marketing_email/"
-    assert alice_http.post(switch, {"granted": "1", "wording": "abc"}).status_code == 400
+    for wording in ("abc", "\u00b2", "\u0661", "-1", "1" * 30):  # ², an Arabic-Indic 1
+        assert alice_http.post(switch, {"granted": "1", "wording": wording}).status_code == 400
     export = "/admin/consent/consentrecord/export/"
     for query in ({"client__id__exact": "abc"}, {"at__gte": "notadate"}):
         response = dana_http.get(export, query)

@@ -132,3 +132,12 @@ def test_migrations_match_the_models() -> None:
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_without_redis_every_process_shares_the_login_counters(tmp_path) -> None:
+    """Two gunicorn workers, or a worker and a command, count login failures together."""
+    env = {"CACHE_DIR": str(tmp_path / "cache")}
+    write = "from django.core.cache import cache; cache.set('portal-test', 'vu', 60)"
+    read = "from django.core.cache import cache; print(cache.get('portal-test'))"
+    assert manage("shell", "-c", write, **env).returncode == 0
+    assert manage("shell", "-c", read, **env).stdout.strip().splitlines()[-1] == "vu"
