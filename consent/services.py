@@ -7,7 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -189,14 +189,24 @@ def suppression_add(*, kind: str, digest: str, reason: str, scope: str = "") -> 
             .first()
         )
         if entry is None:
-            return Suppression.objects.create(
-                kind=kind,
-                digest=digest,
-                scope=scope,
-                reason=reason,
-                created_at=now,
-                expires_at=expires,
-            )
+            try:
+                with transaction.atomic():
+                    return Suppression.objects.create(
+                        kind=kind,
+                        digest=digest,
+                        scope=scope,
+                        reason=reason,
+                        created_at=now,
+                        expires_at=expires,
+                    )
+            except IntegrityError:
+                # The same opposition arrived twice at once (a provider's retry): the other
+                # one listed the contact first; extend its listing instead.
+                entry = (
+                    Suppression.objects.select_for_update()
+                    .filter(kind=kind, digest=digest, scope=scope, lifted_at__isnull=True)
+                    .get()
+                )
         # The latest opposition sets the reason and restarts the 3 years.
         entry.expires_at = max(entry.expires_at, expires)
         entry.reason = reason

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from accounts.models import Client, User
 
 GENESIS_HASH = "0" * 64
+# No event younger than this leaves the trail by retention: the database function that
+# deletes events refuses them (portal/migrations/0007), and anchors rely on it.
+AUDIT_MIN_RETENTION_DAYS = 180
 ACTION_PATTERN = re.compile(r"^[a-z_]+(\.[a-z_]+){2,}$")
 # Payloads hold codes, counts, ids, dates and field names, never personal data: keys are
 # identifiers, strings are short tokens without spaces or "@", and no run of 8 digits (a
@@ -128,6 +131,13 @@ def _event_hash(
 
 def chain_key() -> bytes:
     return settings.AUDIT_HMAC_KEY.encode()
+
+
+def checkpoint_signature(event_id: int, event_hash: str) -> str:
+    """The retention checkpoint, signed: without the key nobody can move it forward to hide
+    events deleted from the start of the chain."""
+    message = f"checkpoint|{event_id}|{event_hash}".encode()
+    return hmac.new(chain_key(), message, hashlib.sha256).hexdigest()
 
 
 def _actor_kind(by: Actor) -> str:
@@ -242,8 +252,9 @@ def audit_purge_through(event_id: int) -> int:
             deleted, _per_model = AuditEvent.objects.filter(id__lte=last["id"]).delete()
         head.anchor_event_id = last["id"]
         head.anchor_hash = last["hash"]
+        head.anchor_signature = checkpoint_signature(last["id"], last["hash"])
         head.count -= deleted
-        head.save(update_fields=["anchor_event_id", "anchor_hash", "count"])
+        head.save(update_fields=["anchor_event_id", "anchor_hash", "anchor_signature", "count"])
     return deleted
 
 
@@ -267,10 +278,22 @@ class ChainReport:
         return self.broken_at is None
 
 
+def _chain_head() -> AuditChainHead:
+    return AuditChainHead.objects.filter(pk=1).first() or AuditChainHead(last_hash=GENESIS_HASH)
+
+
 def audit_chain_verify() -> ChainReport:
     """Recompute every hash, in order, up to the chain's head as it stands when the check
     starts (events appended meanwhile are left for the next check)."""
-    head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead(last_hash=GENESIS_HASH)
+    head = _chain_head()
+    checkpoint = head.anchor_event_id or 0
+    if checkpoint and not hmac.compare_digest(
+        head.anchor_signature, checkpoint_signature(checkpoint, head.anchor_hash)
+    ):
+        return ChainReport(0, checkpoint, "checkpoint-forged")
+    if AuditEvent.objects.filter(id__lte=checkpoint).exists():
+        # Rows behind the checkpoint were inserted there: the purge leaves none.
+        return ChainReport(0, checkpoint, "foreign-rows")
     # From the checkpoint the retention purge left, if any.
     prev_hash = head.anchor_hash or GENESIS_HASH
     checked = 0
@@ -289,6 +312,17 @@ def audit_chain_verify() -> ChainReport:
         checked += 1
     if head.last_hash != prev_hash or head.count != checked:
         return ChainReport(checked, last_id, "tail-missing")
+    # Rows past the head: an event and the head it moves commit together, so a row seen
+    # beyond a head read after it was inserted outside the chain.
+    beyond = list(
+        AuditEvent.objects.filter(id__gt=head.last_event_id or 0).values_list("id", flat=True)
+    )
+    if beyond:
+        now_head = AuditChainHead.objects.filter(pk=1).values_list("last_event_id", flat=True)
+        latest = now_head.first() or 0
+        foreign = [pk for pk in beyond if pk > latest]
+        if foreign:
+            return ChainReport(checked, foreign[0], "foreign-rows")
     return ChainReport(checked)
 
 

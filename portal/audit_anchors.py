@@ -10,12 +10,12 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from portal.audit import GENESIS_HASH, chain_key
+from portal.audit import AUDIT_MIN_RETENTION_DAYS, GENESIS_HASH, chain_key
 from portal.models import AuditChainHead, AuditEvent
 
 anchor_logger = logging.getLogger("portal.audit.anchor")
@@ -24,7 +24,8 @@ anchor_logger = logging.getLogger("portal.audit.anchor")
 ANCHOR_PREFIX = "ancre-audit"
 _ANCHOR = re.compile(
     r"ancre-audit (?P<date>\d{4}-\d{2}-\d{2}T[\d:.+-]+) evenement=(?P<event>\d+) "
-    r"nombre=(?P<count>\d+) empreinte=(?P<hash>[0-9a-f]{64}) signature=(?P<sig>[0-9a-f]{64})"
+    r"du=(?P<event_at>\d{4}-\d{2}-\d{2}T[\d:.+-]+) nombre=(?P<count>\d+) "
+    r"empreinte=(?P<hash>[0-9a-f]{64}) signature=(?P<sig>[0-9a-f]{64})"
 )
 
 
@@ -36,17 +37,29 @@ class Anchor:
 
     at: datetime
     event_id: int
+    # When the sealed event happened: it may leave the trail by retention only once it is
+    # AUDIT_MIN_RETENTION_DAYS old.
+    event_at: datetime
     count: int
     hash: str
 
     def _signature(self) -> str:
-        message = f"{self.at.isoformat()}|{self.event_id}|{self.count}|{self.hash}".encode()
-        return hmac.new(chain_key(), message, hashlib.sha256).hexdigest()
+        message = "|".join(
+            (
+                self.at.isoformat(),
+                str(self.event_id),
+                self.event_at.isoformat(),
+                str(self.count),
+                self.hash,
+            )
+        )
+        return hmac.new(chain_key(), message.encode(), hashlib.sha256).hexdigest()
 
     def line(self) -> str:
         return (
             f"{ANCHOR_PREFIX} {self.at.isoformat()} evenement={self.event_id} "
-            f"nombre={self.count} empreinte={self.hash} signature={self._signature()}"
+            f"du={self.event_at.isoformat()} nombre={self.count} empreinte={self.hash} "
+            f"signature={self._signature()}"
         )
 
     @classmethod
@@ -57,9 +70,10 @@ class Anchor:
             return None
         try:
             at = datetime.fromisoformat(match["date"])
+            event_at = datetime.fromisoformat(match["event_at"])
         except ValueError:
             return None
-        anchor = cls(at, int(match["event"]), int(match["count"]), match["hash"])
+        anchor = cls(at, int(match["event"]), event_at, int(match["count"]), match["hash"])
         return anchor if hmac.compare_digest(anchor._signature(), match["sig"]) else None
 
 
@@ -68,19 +82,30 @@ def audit_anchor_take() -> Anchor | None:
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None or head.last_event_id is None:
         return None
+    last = AuditEvent.objects.filter(pk=head.last_event_id).values_list("at", flat=True).first()
+    if last is None:
+        return None
     return Anchor(
-        timezone.now().replace(microsecond=0), head.last_event_id, head.count, head.last_hash
+        at=timezone.now().replace(microsecond=0),
+        event_id=head.last_event_id,
+        event_at=last.replace(microsecond=0),
+        count=head.count,
+        hash=head.last_hash,
     )
 
 
 def audit_anchor_check(anchor: Anchor) -> str:
-    """Why the chain no longer holds what `anchor` saw ("" when it does). Events deleted by
-    retention since are accounted for by the checkpoint the purge left."""
+    """Why the chain no longer holds what `anchor` saw ("" when it does). An event sealed by
+    the anchor may since have left by retention, behind the checkpoint the purge signed, but
+    only once it was old enough to: a younger one is missing."""
     head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead(last_hash=GENESIS_HASH)
     checkpoint = head.anchor_event_id or 0
-    if anchor.event_id < checkpoint:
-        return ""  # purged since, past its retention: the checkpoint vouches for it
-    if anchor.event_id == checkpoint:
+    if anchor.event_id <= checkpoint:
+        old_enough = anchor.event_at < timezone.now() - timedelta(days=AUDIT_MIN_RETENTION_DAYS)
+        if not old_enough:
+            return "anchor-missing"
+        if anchor.event_id < checkpoint:
+            return ""  # purged since, past its retention: the signed checkpoint vouches for it
         return "" if head.anchor_hash == anchor.hash else "anchor-rewritten"
     stored = AuditEvent.objects.filter(pk=anchor.event_id).values_list("hash", flat=True).first()
     if stored is None or (head.last_event_id or 0) < anchor.event_id:

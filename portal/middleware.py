@@ -57,33 +57,43 @@ def _holds_nul(data: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
 
 
-def refuse_malformed_input(get_response: Middleware) -> Middleware:
+def refuse_nul(get_response: Middleware) -> Middleware:
     """A NUL character can be in no address, name or text a person types, and PostgreSQL
-    refuses it in any text: a request that carries one in its path, its query or its
-    url-encoded form is answered 400 here instead of failing deeper down. Multipart bodies
-    are left to the forms (Django's fields refuse NUL) so that views that read the raw body
-    still can."""
+    refuses it in any text: a request that carries one in its path, query or cookies is
+    answered 400 before anything looks it up (the session from its cookie, first)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        form = request.method == "POST" and (
-            request.content_type == "application/x-www-form-urlencoded"
-        )
-        try:
-            holds_nul = (
-                "\x00" in request.path
-                or _holds_nul(request.GET)
-                or (form and _holds_nul(request.POST))
-            )
-        except RequestDataTooBig:
-            return _too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        if holds_nul:
-            return HttpResponseBadRequest(
-                _("Caractère non autorisé dans la requête."),
-                content_type="text/plain; charset=utf-8",
-            )
+        cookies = any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items())
+        if "\x00" in request.path or cookies or _holds_nul(request.GET):
+            return _nul_refused()
         return get_response(request)
 
     return middleware
+
+
+def refuse_nul_in_forms(get_response: Middleware) -> Middleware:
+    """The same for url-encoded forms, once their size is known to be reasonable (this reads
+    the body). Multipart bodies are left to the forms (Django's fields refuse NUL), so that
+    views that read the raw body still can."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type == (
+            "application/x-www-form-urlencoded"
+        ):
+            try:
+                if _holds_nul(request.POST):
+                    return _nul_refused()
+            except RequestDataTooBig:
+                return _too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return get_response(request)
+
+    return middleware
+
+
+def _nul_refused() -> HttpResponse:
+    return HttpResponseBadRequest(
+        _("Caractère non autorisé dans la requête."), content_type="text/plain; charset=utf-8"
+    )
 
 
 def refuse_large_bodies(get_response: Middleware) -> Middleware:

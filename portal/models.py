@@ -121,6 +121,8 @@ class AuditChainHead(models.Model):
     # deleted leaves its id and hash, from which verification starts.
     anchor_event_id = models.BigIntegerField(null=True)
     anchor_hash = models.CharField(max_length=64, default="0" * 64)
+    # An HMAC of the checkpoint with the chain's key (portal.audit.checkpoint_signature).
+    anchor_signature = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints: ClassVar = [

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.refuse_nul",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -129,7 +130,7 @@ MIDDLEWARE = [
     # Last, so that their answers carry every header above; no middleware above reads the
     # body (CSRF reads it later, in the view's turn). Size first: the second reads forms.
     "portal.middleware.refuse_large_bodies",
-    "portal.middleware.refuse_malformed_input",
+    "portal.middleware.refuse_nul_in_forms",
 ]
 
 ROOT_URLCONF = "portal.urls"

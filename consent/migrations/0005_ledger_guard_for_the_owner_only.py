@@ -5,7 +5,7 @@ See portal/migrations/0007 for the audit trail's."""
 
 from django.db import migrations
 
-from portal.db import run_on_postgresql
+from portal.db import run_in_schema_on_postgresql
 
 GUARD = """
 CREATE OR REPLACE FUNCTION consent_consentrecord_guard() RETURNS trigger AS $$
@@ -29,7 +29,7 @@ BEGIN
     RAISE EXCEPTION 'consent_consentrecord is append-only (% refused)', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, %(schema)s, pg_temp;
 
 DROP TRIGGER IF EXISTS consent_consentrecord_no_truncate ON consent_consentrecord;
 CREATE TRIGGER consent_consentrecord_no_truncate
@@ -48,7 +48,7 @@ BEGIN
     PERFORM set_config('portal.consent_scrub', 'off', true);
     RETURN touched;
 END;
-$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, %(schema)s, pg_temp;
 """
 
 UNGUARD = """
@@ -63,4 +63,4 @@ class Migration(migrations.Migration):
         ("portal", "0007_audit_chain_keyed_and_guarded"),
     ]
 
-    operations = [run_on_postgresql(GUARD, UNGUARD)]
+    operations = [run_in_schema_on_postgresql(GUARD, UNGUARD)]

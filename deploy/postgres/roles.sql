@@ -11,6 +11,9 @@
 CREATE ROLE :"owner" LOGIN PASSWORD :'owner_password';
 CREATE ROLE :"app" LOGIN PASSWORD :'app_password';
 CREATE DATABASE :"database" OWNER :"owner";
+-- No temporary tables for anyone but the owner: nothing of a session's own can stand in for
+-- the portal's tables (the functions' search_path already puts pg_temp last).
+REVOKE TEMPORARY ON DATABASE :"database" FROM PUBLIC;
 \connect :"database"
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO :"app";

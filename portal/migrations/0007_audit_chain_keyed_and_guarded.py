@@ -11,6 +11,9 @@
   which owns nothing, cannot open them with a session setting, alter the trigger or TRUNCATE.
 - TRUNCATE is refused to everyone but a superuser (who could disable the trigger anyway:
   the test databases are emptied by one).
+- Every function fixes its search_path, with the session's temporary schema last, so that
+  no temporary table or function of the caller's can stand in for the real ones (a
+  SECURITY DEFINER function would otherwise run the caller's code as the owner).
 """
 
 import hashlib
@@ -21,7 +24,7 @@ from datetime import UTC
 from django.conf import settings
 from django.db import migrations
 
-from portal.db import run_on_postgresql
+from portal.db import run_in_schema_on_postgresql
 
 GENESIS = "0" * 64
 # No event younger than this can be deleted by the application, whatever rule it has.
@@ -29,18 +32,22 @@ AUDIT_MIN_RETENTION_DAYS = 180
 
 GUARD = """
 CREATE OR REPLACE FUNCTION portal_is_table_owner(relation oid) RETURNS boolean AS $$
-    SELECT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = relation), 'MEMBER')
-$$ LANGUAGE sql STABLE;
+    SELECT pg_catalog.pg_has_role(
+        current_user,
+        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = relation),
+        'MEMBER'
+    )
+$$ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp;
 
 CREATE OR REPLACE FUNCTION portal_refuse_truncate() RETURNS trigger AS $$
 BEGIN
-    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
         RETURN NULL;
     END IF;
     RAISE EXCEPTION '% is append-only (TRUNCATE refused)', TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 CREATE OR REPLACE FUNCTION portal_auditevent_guard() RETURNS trigger AS $$
 BEGIN
@@ -75,7 +82,7 @@ BEGIN
     RAISE EXCEPTION 'portal_auditevent is append-only (% refused)', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, %(schema)s, pg_temp;
 
 DROP TRIGGER IF EXISTS portal_auditevent_no_truncate ON portal_auditevent;
 CREATE TRIGGER portal_auditevent_no_truncate
@@ -105,7 +112,7 @@ BEGIN
     PERFORM set_config('portal.audit_scrub', 'off', true);
     RETURN touched + more;
 END;
-$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, %(schema)s, pg_temp;
 
 -- Retention: the events from the start of the chain up to one, all old enough.
 CREATE OR REPLACE FUNCTION portal_audit_purge_through(p_event_id bigint) RETURNS bigint AS $$
@@ -125,7 +132,7 @@ BEGIN
     PERFORM set_config('portal.audit_purge', 'off', true);
     RETURN deleted;
 END;
-$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, %(schema)s, pg_temp;
 """.replace("%(days)s", str(AUDIT_MIN_RETENTION_DAYS))
 
 UNGUARD = """
@@ -192,5 +199,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(rekey, migrations.RunPython.noop),
-        run_on_postgresql(GUARD, UNGUARD),
+        run_in_schema_on_postgresql(GUARD, UNGUARD),
     ]

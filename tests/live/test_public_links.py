@@ -244,3 +244,10 @@ def test_a_link_has_one_spelling(portal, alice, email_choice, spelling) -> None:
     client_part, purpose_part, signature = token.split("-", 2)
     other = spelling.format(c=client_part, p=purpose_part) + "-" + signature
     assert requests.post(portal(f"/desinscription/{other}/"), timeout=10).status_code == 404
+
+
+def test_a_nul_in_a_cookie_is_a_400(portal) -> None:
+    response = requests.get(
+        portal("/espace-client/"), headers={"Cookie": 'sessionid="\\000aaaaaaaa"'}, timeout=10
+    )
+    assert response.status_code == 400

@@ -123,3 +123,17 @@ def test_an_undelivered_sms_after_stop_withdraws_once(portal, alice) -> None:
 
 def test_a_get_is_not_a_webhook_call(portal) -> None:
     assert requests.get(portal("/webhooks/twilio/sms/"), timeout=10).status_code == 405
+
+
+def test_a_stop_from_an_unknown_number_sent_at_once_lists_it_once(portal) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = portal("/webhooks/twilio/sms/")
+    params = {**inbound("STOP"), "From": "+33698765432"}  # no client has this number
+
+    def stop(_n: int) -> int:
+        return twilio_post(url, params).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(stop, range(8))) == {200}
+    assert Suppression.objects.filter(kind="phone", scope="").count() == 1

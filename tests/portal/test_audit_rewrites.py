@@ -259,3 +259,100 @@ def test_the_head_row_is_one_of_the_things_checked(alice) -> None:
     _as_owner(("UPDATE portal_auditchainhead SET count = 7", []))
     assert not audit_chain_verify().ok
     assert AuditChainHead.objects.get().count == 7
+
+
+@postgresql_only
+def test_no_temporary_object_of_the_app_role_stands_in_for_the_real_ones(app_role, alice) -> None:
+    events = _events(alice, 3)
+    # A temporary pg_class that names the app role as the owner of the audit trail.
+    _refused_as_app(
+        "CREATE TEMP TABLE pg_class (oid oid, relowner oid)",
+        "INSERT INTO pg_temp.pg_class SELECT 'portal_auditevent'::regclass::oid, "
+        "(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)",
+        "SELECT set_config('portal.audit_purge', 'on', true)",
+        "DELETE FROM portal_auditevent",
+    )
+    # A temporary portal_auditevent whose trigger would run as the owner inside the
+    # owner's function.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {app_role}")
+        cursor.execute("CREATE TEMP TABLE portal_auditevent (LIKE public.portal_auditevent)")
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.evil() RETURNS trigger AS $$ BEGIN "
+            "DELETE FROM public.portal_auditevent; RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER evil BEFORE UPDATE ON pg_temp.portal_auditevent "
+            "FOR EACH ROW EXECUTE FUNCTION pg_temp.evil()"
+        )
+        cursor.execute(
+            "INSERT INTO pg_temp.portal_auditevent SELECT * FROM public.portal_auditevent"
+        )
+        cursor.execute("SELECT portal_audit_scrub(%s, NULL)", [alice.pk])
+    assert AuditEvent.objects.filter(pk__in=[e.pk for e in events]).count() == 3
+    assert audit_chain_verify().ok
+
+
+def test_a_checkpoint_moved_forward_to_hide_deleted_events_is_detected(alice) -> None:
+    events = _events(alice, 4)
+    line = audit_anchor_take().line()
+    # Delete everything and pretend retention did it: the head's checkpoint moved forward.
+    _as_owner(
+        ("DELETE FROM portal_auditevent", []),
+        (
+            "UPDATE portal_auditchainhead SET anchor_event_id = %s, anchor_hash = %s, count = 0",
+            [events[-1].pk, events[-1].hash],
+        ),
+    )
+    report = audit_chain_verify()
+    assert (report.ok, report.reason) == (False, "checkpoint-forged")
+    with pytest.raises(CommandError, match="point de reprise"):
+        _verify()
+    # Even with a valid signature, a young event cannot have left by retention.
+    from portal.audit import checkpoint_signature
+
+    _as_owner(
+        (
+            "UPDATE portal_auditchainhead SET anchor_signature = %s",
+            [checkpoint_signature(events[-1].pk, events[-1].hash)],
+        )
+    )
+    assert audit_chain_verify().ok
+    with pytest.raises(CommandError, match="a disparu"):
+        _verify(line)
+
+
+@pytest.mark.parametrize("where", ["behind the checkpoint", "beyond the head"])
+def test_a_row_inserted_outside_the_chain_is_detected(alice, where) -> None:
+    events = _events(alice, 3)
+    if where == "behind the checkpoint":
+        from portal.audit import checkpoint_signature
+
+        _as_owner(
+            (
+                "UPDATE portal_auditchainhead SET anchor_event_id = %s, anchor_hash = %s, "
+                "anchor_signature = %s, count = 0",
+                [
+                    events[-1].pk,
+                    events[-1].hash,
+                    checkpoint_signature(events[-1].pk, events[-1].hash),
+                ],
+            ),
+            ("DELETE FROM portal_auditevent WHERE id > %s", [events[0].pk]),
+        )
+        # events[0] stays behind the checkpoint: as if it had been inserted there.
+    else:
+        row = AuditEvent.objects.filter(pk=events[-1].pk).values().get()
+        row.update(id=events[-1].pk + 1000, hash="f" * 64, prev_hash=events[-1].hash)
+        _as_owner(
+            (
+                "INSERT INTO portal_auditevent (id, at, action, actor_kind, payload, "
+                "subject_nonce, actor_digest, subject_digest, prev_hash, hash, target_type, "
+                "target_id) SELECT %s, at, action, actor_kind, payload, subject_nonce, "
+                "actor_digest, subject_digest, %s, %s, target_type, target_id "
+                "FROM portal_auditevent WHERE id = %s",
+                [row["id"], row["prev_hash"], row["hash"], events[-1].pk],
+            )
+        )
+    report = audit_chain_verify()
+    assert (report.ok, report.reason) == (False, "foreign-rows")

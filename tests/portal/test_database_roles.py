@@ -50,6 +50,7 @@ attempts = {
     "disable_trigger": ["ALTER TABLE portal_auditevent DISABLE TRIGGER USER"],
     "drop_trigger": ["DROP TRIGGER portal_auditevent_append_only ON portal_auditevent"],
     "purge_young": [f"SELECT portal_audit_purge_through({event.pk})"],
+    "temporary_table": ["CREATE TEMP TABLE pg_class (oid oid, relowner oid)"],
 }
 for name, statements in attempts.items():
     try:
@@ -120,5 +121,6 @@ def test_the_application_role_cannot_rewrite_the_trail() -> None:
         "disable_trigger": "refused",
         "drop_trigger": "refused",
         "purge_young": "refused",
+        "temporary_table": "refused",
         "chain": True,
     }

@@ -11,6 +11,8 @@ REASONS = {
     "identity-altered": "l'auteur, le client ou l'adresse IP a été modifié",
     "content-altered": "le contenu de l'événement a été modifié",
     "tail-missing": "les derniers événements ont été supprimés",
+    "checkpoint-forged": "le point de reprise laissé par la purge a été déplacé",
+    "foreign-rows": "un événement a été inséré hors de la chaîne",
     "anchor-missing": "un événement scellé dans l'ancre a disparu (la fin du journal a été "
     "supprimée)",
     "anchor-rewritten": "un événement scellé dans l'ancre a été réécrit",
