@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -22,6 +24,20 @@ def login_network(ip: str) -> str:
     if address.version == 4:
         return str(address)
     return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
+WIDE_NETWORK_FAILURES = 20
+WIDE_NETWORK_WINDOW = 15 * 60
+
+
+def wide_network(ip: str) -> str:
+    """The block an address belongs to: its /24 for IPv4, its /48 for IPv6."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def remember_language(response: HttpResponseBase, language: str) -> None:
@@ -60,6 +76,29 @@ class AccountAdapter(DefaultAccountAdapter):
         which one subscriber gets whole."""
         key = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{key}:{login_network(self.get_client_ip(request))}"
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Besides allauth's five failures per address and network: twenty per address from
+        one wider network (an IPv4 /24, an IPv6 /48, what one subscriber or one tunnel
+        broker's customer gets at most), so that many addresses of one block do not each
+        get five guesses; a client elsewhere is never locked out."""
+        if cache.get(self._wide_key(request, **credentials), 0) >= WIDE_NETWORK_FAILURES:
+            raise self.validation_error("too_many_login_attempts")
+        super().pre_authenticate(request, **credentials)
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        key = self._wide_key(request, **credentials)
+        if not cache.add(key, 1, timeout=WIDE_NETWORK_WINDOW):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired meanwhile
+                cache.add(key, 1, timeout=WIDE_NETWORK_WINDOW)
+        super().authentication_failed(request, **credentials)
+
+    def _wide_key(self, request: HttpRequest, **credentials: Any) -> str:
+        login = super()._get_login_attempts_cache_key(request, **credentials)
+        digest = hashlib.sha256(f"{login}:{wide_network(self.get_client_ip(request))}".encode())
+        return f"login-failed-wide:{digest.hexdigest()}"
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{Controller.load().display_name}] {subject}"

@@ -2,8 +2,9 @@
 
 - Every event's hash becomes an HMAC keyed with AUDIT_HMAC_KEY (from the environment, never
   in the database). The chain as it stands is verified first, with the unkeyed SHA-256 it
-  was built with, and the migration refuses to go on if it is broken: nothing tampered with
-  is re-sealed.
+  was built with, and the migration refuses to go on if it is broken. It cannot tell apart
+  a rewrite made before the upgrade by someone who recomputed those SHA-256 hashes: what it
+  seals is what verified, no more.
 - The append-only trigger lets its two exceptions (an erasure's blanking, the deletion of
   events past their retention) through only for the owner of the table, which is the role
   that runs the migrations. The application reaches them through two functions owned by

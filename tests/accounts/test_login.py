@@ -123,3 +123,18 @@ def test_login_applies_the_clients_language(client, alice) -> None:
     response = _login(client, "alice@client.test", PASSWORD)
     assert response.cookies["django_language"].value == "en"
     assert "Your personal data" in client.get("/espace-client/").content.decode()
+
+
+def test_many_networks_of_one_block_get_twenty_guesses_in_all(alice, browser_client) -> None:
+    from tests.conftest import BrowserClient
+
+    # A tunnel broker's customer has a /48: 65,536 networks of /64 with five guesses each,
+    # were it not for the block's own limit.
+    for n in range(5):
+        for _ in range(5):
+            _login(browser_client, "alice@client.test", "mauvais", ip=f"2001:db8:7:{n}::1")
+    refused = _login(browser_client, "alice@client.test", PASSWORD, ip="2001:db8:7:99::1")
+    assert "Trop de tentatives" in refused.content.decode()
+    # Alice, in another block, is not locked out.
+    response = _login(BrowserClient(), "alice@client.test", PASSWORD, ip="2001:db8:8::1")
+    assert response["Location"] == "/espace-client/"
