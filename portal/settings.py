@@ -241,8 +241,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {
     # Five wrong passwords for one login address from one network lock it for that network
-    # for 15 minutes (the key holds both: accounts.adapters); 20 failures a minute from one
-    # IP address are refused whatever the account.
+    # for 15 minutes (the key holds both), and twenty from one /24 or /48 for that block
+    # (accounts.adapters); 20 failures a minute from one IP address are refused whatever
+    # the account.
     "login_failed": "20/m/ip,5/900s/key",
     "login": "30/m/ip",
     "reset_password": "20/m/ip,3/900s/key",
