@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import html
 import re
+import socket
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -55,3 +57,19 @@ def submit(session: requests.Session, url: str, data: dict[str, str] | None = No
         allow_redirects=False,
         timeout=10,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_served(url: str) -> None:
+    """Until a server started by a test answers its health check (10 s at most)."""
+    for _ in range(100):
+        try:
+            requests.get(url + "/sante/", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)

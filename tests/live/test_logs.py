@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import requests
 
 from portal.logs import redact
 from tests.conftest import database_url
+from tests.live.conftest import free_port, wait_until_served
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_LINKS = [
@@ -30,17 +30,11 @@ SECRET_LINKS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def _gunicorn(tmp_path: Path, *, workers: int = 1) -> Iterator[tuple[str, Path]]:
     """The portal served by gunicorn with its production config, on the test database,
     without Redis: the embedded default an owner may also serve with several workers."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "gunicorn.log"
     env = {
         **os.environ,
@@ -56,12 +50,7 @@ def _gunicorn(tmp_path: Path, *, workers: int = 1) -> Iterator[tuple[str, Path]]
     with open(log, "wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(url + "/sante/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_served(url)
         try:
             yield url, log
         finally:

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from tests.live.conftest import free_port, wait_until_served
 from tests.live.test_large_bodies import _announce
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,9 +27,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def proxy(portal, tmp_path) -> str:
     assert CADDY is not None, "REQUIRE_PROXY=1 but caddy is not installed"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     upstream = urlsplit(portal.url).netloc
     env = {
         **os.environ,
@@ -48,12 +45,7 @@ def proxy(portal, tmp_path) -> str:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(url + "/sante/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_served(url)
         yield url
     finally:
         server.terminate()
