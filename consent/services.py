@@ -141,6 +141,19 @@ def consent_withdraw(
         return consent_set(client=client, purpose=purpose, granted=False, proof=proof, by=by)
 
 
+def consent_withdraw_all(*, client: Client, proof: Proof, by: Actor) -> int:
+    """ "Ne plus rien recevoir": every marketing purpose withdrawn at once, each recorded like
+    any other withdrawal; a purpose never answered is recorded refused too, so that no soft
+    opt-in starts later. Returns how many choices changed."""
+    with transaction.atomic():
+        purposes = Purpose.objects.filter(is_active=True).order_by("pk")
+        changed = [
+            consent_withdraw(client=client, purpose=purpose, proof=proof, by=by)
+            for purpose in purposes
+        ]
+    return sum(record is not None for record in changed)
+
+
 def _withdrew_every_purpose(client: Client) -> bool:
     active = Purpose.objects.filter(is_active=True)
     withdrawn = ConsentState.objects.filter(client=client, purpose__in=active, granted=False)

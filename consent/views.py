@@ -74,6 +74,30 @@ def choice_set(request: ClientRequest, key: str) -> HttpResponse:
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
+@client_required
+def withdraw_all(request: ClientRequest) -> HttpResponse:
+    """ "Ne plus rien recevoir": GET asks to confirm, naming what is on; POST withdraws all."""
+    if request.method == "POST":
+        changed = services.consent_withdraw_all(
+            client=request.client,
+            proof=services.Proof(
+                method=Method.PORTAL, user_agent=request.headers.get("User-Agent", "")
+            ),
+            by=Actor.from_request(request),
+        )
+        messages.success(
+            request,
+            _("C'est noté : vous ne recevrez plus aucune offre, ni par e-mail ni par SMS.")
+            if changed
+            else _("Vous ne receviez déjà plus aucune offre : rien n'a changé."),
+        )
+        return redirect(reverse("client_personal_data") + "#choix")
+    active = [choice for choice in selectors.client_choices(request.client) if choice.granted]
+    return render(request, "consent/withdraw_all.html", {"active": active})
+
+
+@never_cache
 @require_GET
 @client_required
 def history(request: ClientRequest) -> HttpResponse:

@@ -34,6 +34,11 @@ urlpatterns = [
         name="consent_history",
     ),
     path(
+        "espace-client/donnees-personnelles/choix/tout-refuser/",
+        consent_views.withdraw_all,
+        name="consent_withdraw_all",
+    ),
+    path(
         "espace-client/donnees-personnelles/choix/<slug:key>/",
         consent_views.choice_set,
         name="consent_choice_set",

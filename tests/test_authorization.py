@@ -15,6 +15,7 @@ CLIENT_URL_NAMES = {
     "client_document_download",
     "consent_history",
     "consent_choice_set",  # POST only: covered by test_a_switch_changes_only_ones_own_choice
+    "consent_withdraw_all",
     "dsar_new_request",
     "dsar_request_detail",
     "dsar_archive_download",
@@ -79,6 +80,7 @@ def _urls_of(client) -> list[str]:
         "/espace-client/",
         "/espace-client/donnees-personnelles/",
         "/espace-client/donnees-personnelles/choix/historique/",
+        "/espace-client/donnees-personnelles/choix/tout-refuser/",
         "/espace-client/donnees-personnelles/directives/",
         "/espace-client/donnees-personnelles/demandes/nouvelle/access/",
         "/espace-client/documents/",

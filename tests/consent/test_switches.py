@@ -113,3 +113,22 @@ def test_a_purpose_no_longer_offered_cannot_be_switched_on(alice_http) -> None:
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 404
+
+
+def test_nothing_more_withdraws_every_purpose_once(alice, alice_http) -> None:
+    from consent.models import ConsentRecord, ConsentState, Purpose
+    from tests.consent.conftest import choose
+
+    choose(alice, Purpose.objects.get(key="marketing_email"), True)
+    url = "/espace-client/donnees-personnelles/choix/tout-refuser/"
+    page = alice_http.get(url).content.decode()
+    assert "Offres et nouveautés par e-mail" in page  # what is on, named before confirming
+    assert not ConsentState.objects.filter(client=alice, granted=False).exists()
+    response = alice_http.post(url, follow=True)
+    assert "vous ne recevrez plus aucune offre" in response.content.decode()
+    active = Purpose.objects.filter(is_active=True).count()
+    assert ConsentState.objects.filter(client=alice, granted=False).count() == active
+    assert ConsentRecord.objects.filter(client=alice, granted=False).count() == active
+    again = alice_http.post(url, follow=True)
+    assert "rien n&#x27;a changé" in again.content.decode()
+    assert ConsentRecord.objects.filter(client=alice, granted=False).count() == active
