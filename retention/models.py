@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Client
 
@@ -87,6 +88,16 @@ class ProcessingActivity(models.Model):
         return self.name
 
 
+def period_text(count: int, unit: str) -> str:
+    """A duration as people read it, with the plural the language wants: "1 an", "3 ans"."""
+    forms = {
+        "days": ngettext("%(count)d jour", "%(count)d jours", count),
+        "months": ngettext("%(count)d mois", "%(count)d mois", count),
+        "years": ngettext("%(count)d an", "%(count)d ans", count),
+    }
+    return forms[unit] % {"count": count}
+
+
 class RetentionRule(models.Model):
     """How long one kind of personal data is kept, counted from which event, and what
     happens then. The purge applies the enabled rules every night."""
@@ -146,7 +157,7 @@ class RetentionRule(models.Model):
         ordering = ("activity__name", "data_kind")
 
     def __str__(self) -> str:
-        return f"{self.label} : {self.duration} {self.get_unit_display()}"
+        return f"{self.label} : {self.period}"
 
     def clean(self) -> None:
         from retention.rules import rule_check
@@ -158,7 +169,7 @@ class RetentionRule(models.Model):
         """How long, as people read it: "3 ans", or "aussitôt" for no delay."""
         if not self.duration:
             return str(_("aussitôt"))
-        return f"{self.duration} {self.get_unit_display()}"
+        return period_text(self.duration, self.unit)
 
     @property
     def months(self) -> float:

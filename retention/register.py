@@ -32,7 +32,7 @@ def register_rows() -> list[list[str]]:
     activities = ProcessingActivity.objects.prefetch_related("rules").order_by("name")
     for activity in activities:
         retention = "; ".join(
-            f"{rule.label} : {rule.duration} {rule.get_unit_display()} "
+            f"{rule.label} : {rule.period} "
             f"({_('à compter de')} {rule.get_event_display()}, {rule.get_action_display()})"
             for rule in activity.rules.all()
             if rule.enabled

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -45,3 +46,21 @@ def test_a_changed_rule_changes_the_policy_and_its_date(client) -> None:
 def test_without_a_register_the_map_speaks(client) -> None:
     page = html.unescape(client.get("/confidentialite/").content.decode())
     assert "votre fiche client" in page  # the map's labels, in a sentence
+
+
+def test_periods_take_the_plural_the_language_wants(client) -> None:
+    from django.utils import translation
+
+    from retention.models import period_text
+
+    preset_apply("piscine")
+    page = html.unescape(client.get("/confidentialite/").content.decode())
+    assert re.search(r"\b1 an\b", page)
+    assert not re.search(r"\b1 ans\b", page)
+    assert (period_text(1, "years"), period_text(3, "years"), period_text(1, "days")) == (
+        "1 an",
+        "3 ans",
+        "1 jour",
+    )
+    with translation.override("en"):
+        assert (period_text(1, "years"), period_text(6, "months")) == ("1 year", "6 months")

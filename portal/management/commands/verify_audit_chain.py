@@ -2,6 +2,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import ngettext
 
 from portal.audit import audit_chain_verify
 from portal.audit_anchors import Anchor, audit_anchor_check
@@ -62,7 +63,11 @@ class Command(BaseCommand):
                     f"Journal d'audit altéré depuis l'ancre du {parsed.at:%d/%m/%Y %H:%M} "
                     f"(événement n° {parsed.event_id}) : {REASONS[reason]}."
                 )
-        checked = f"{report.checked} événements vérifiés"
+        checked = ngettext(
+            "%(count)d événement vérifié", "%(count)d événements vérifiés", report.checked
+        ) % {"count": report.checked}
         if lines:
-            checked += f", {len(lines)} ancre(s) retrouvée(s)"
+            checked += ngettext(
+                ", %(count)d ancre retrouvée", ", %(count)d ancres retrouvées", len(lines)
+            ) % {"count": len(lines)}
         self.stdout.write(self.style.SUCCESS(f"Journal d'audit intègre : {checked}."))
