@@ -183,6 +183,16 @@ class Client(models.Model):
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
+    @property
+    def salutation(self) -> str:
+        """How a letter opens: "Madame," or "Monsieur," as the client chose, and "Madame,
+        Monsieur," when they did not say."""
+        if self.civility == self.Civility.MRS:
+            return str(_("Madame,"))
+        if self.civility == self.Civility.MR:
+            return str(_("Monsieur,"))
+        return str(_("Madame, Monsieur,"))
+
     def has_valid_loyalty_card(self, on: dt.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.loyalty_card_valid_until is not None and self.loyalty_card_valid_until >= on

@@ -264,3 +264,21 @@ def test_identity_documents_are_encrypted_and_deleted_once_verified(
         identity.identity_verify(request=request, by=staff)
     assert not IdentityDocument.objects.exists()
     assert not document.file.storage.exists(name)
+
+
+@pytest.mark.parametrize(
+    ("civility", "salutation"), [("Mme", "Madame,"), ("M.", "Monsieur,"), ("", "Madame, Monsieur,")]
+)
+def test_the_access_letter_addresses_the_person(alice, staff, civility, salutation) -> None:
+    import html
+
+    alice.civility = civility
+    alice.save(update_fields=["civility"])
+    built = archive.archive_build(request=file_request(alice), by=staff)
+    for name in ("lettre.html", "lettre.txt"):
+        if name not in _zip(built).namelist():
+            continue
+        letter = html.unescape(_zip(built).read(name).decode())
+        assert f"\n{salutation}" in letter or f"<p>{salutation}</p>" in letter
+        assert "Madame, Monsieur Alice" not in letter
+        assert "Alice Martin" in letter
