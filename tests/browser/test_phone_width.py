@@ -1,0 +1,56 @@
+"""Every client page on a phone: at 390 px wide, no page a demo client can reach by its links
+scrolls sideways, whoever is logged in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 390, "height": 844}
+# Downloads and the way out are not pages.
+NOT_PAGES = re.compile(r"logout|pieces-jointes|/archives/|/documents/[0-9a-f-]{36}/$")
+
+
+def _log_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/compte/login/")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=False).fill("Piscine-Demo-2026")
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/espace-client/")
+
+
+@pytest.mark.parametrize("email", ["alice@client.test", "bruno@client.test", "chantal@client.test"])
+def test_no_client_page_scrolls_sideways_on_a_phone(browser, live_server, email) -> None:
+    call_command("seed_demo", "--force", verbosity=0)
+    context = browser.new_context(locale="fr-FR", viewport=PHONE)
+    page = context.new_page()
+    base = live_server.url
+    _log_in(page, base, email)
+    start = ["/espace-client/", "/espace-client/donnees-personnelles/", "/compte/sessions/"]
+    seen: set[str] = set()
+    queue = list(start)
+    wide: list[tuple[str, int]] = []
+    while queue and len(seen) < 40:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = page.goto(base + url)
+        assert response is not None
+        if "text/html" not in (response.headers.get("content-type") or ""):
+            continue
+        width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if width > inner:
+            wide.append((url, width))
+        for href in page.eval_on_selector_all(
+            "a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
+        ):
+            href = href.split("#")[0].split("?")[0]
+            if href.startswith(("/espace-client/", "/compte/")) and not NOT_PAGES.search(href):
+                queue.append(href)
+    context.close()
+    assert len(seen) >= 15, seen
+    assert wide == []
