@@ -54,3 +54,33 @@ def test_no_client_page_scrolls_sideways_on_a_phone(browser, live_server, email)
     context.close()
     assert len(seen) >= 15, seen
     assert wide == []
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_navigation_folds_into_a_menu_on_a_phone(
+    browser, live_server, alice, javascript
+) -> None:
+    from tests.browser.conftest import log_in
+
+    for width, folded in ((390, True), (1280, False)):
+        context = browser.new_context(
+            locale="fr-FR", viewport={"width": width, "height": 844}, java_script_enabled=javascript
+        )
+        page = context.new_page()
+        log_in(page, live_server, "alice@client.test")
+        nav = page.locator(".main-nav")
+        documents = nav.get_by_role("link", name="Documents", exact=True)
+        menu = nav.get_by_text("Menu")
+        header = page.evaluate("document.querySelector('.site-header').offsetHeight")
+        if folded:
+            assert not documents.is_visible()
+            assert header <= 140, header  # the brand and one button, not four lines of links
+            menu.click()
+            assert documents.is_visible()
+            documents.click()
+            page.wait_for_url("**/espace-client/documents/")
+        else:
+            assert documents.is_visible()
+            assert not menu.is_visible()
+            assert header <= 90, header
+        context.close()
