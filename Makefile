@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test lint pytest install install-dev messages clean
+.PHONY: run test lint pytest install install-dev messages screens clean
 
 $(RUNTIME): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,9 +36,13 @@ lint: $(DEV)
 pytest: $(DEV)
 	$(BIN)/python -m pytest
 
+# A screenshot of every public, client and staff page per demo persona, 1280 and 390 px.
+screens: $(DEV)
+	$(BIN)/python tools/screens.py
+
 messages: $(DEV)
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 private-media staticfiles .cache
+	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 private-media staticfiles .cache screens
