@@ -66,10 +66,14 @@ def free_port() -> int:
 
 
 def wait_until_served(url: str) -> None:
-    """Until a server started by a test answers its health check (10 s at most)."""
-    for _ in range(100):
+    """Until a server started by a test answers its health check (60 s at most: a loaded
+    machine starts a worker slowly, and a first answer may take more than a second)."""
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            requests.get(url + "/sante/", timeout=1)
+            requests.get(url + "/sante/", timeout=5)
             return
-        except requests.ConnectionError:
-            time.sleep(0.1)
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
