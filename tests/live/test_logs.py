@@ -50,12 +50,17 @@ def _gunicorn(tmp_path: Path, *, workers: int = 1) -> Iterator[tuple[str, Path]]
     with open(log, "wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        wait_until_served(url)
         try:
+            wait_until_served(url)
             yield url, log
         finally:
+            # Whatever happened, the server goes: it holds a connection to the test database.
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 @pytest.fixture
