@@ -84,3 +84,26 @@ def test_the_navigation_folds_into_a_menu_on_a_phone(
             assert not menu.is_visible()
             assert header <= 90, header
         context.close()
+
+
+LANDMARKS = """() => {
+    const name = el => el.getAttribute('aria-label')
+        || (el.getAttribute('aria-labelledby') || '').split(' ')
+            .map(id => (document.getElementById(id) || {}).textContent || '').join(' ').trim();
+    const role = el => el.getAttribute('role')
+        || {NAV: 'navigation', MAIN: 'main', SECTION: 'region', ASIDE: 'complementary',
+            HEADER: 'banner', FOOTER: 'contentinfo', FORM: 'form'}[el.tagName];
+    return [...document.querySelectorAll(
+        'nav, main, aside, [role=region], section[aria-label], section[aria-labelledby]'
+    )].map(el => role(el) + ' | ' + name(el));
+}"""
+
+
+def test_every_landmark_of_the_data_page_has_a_name_of_its_own(page, live_server) -> None:
+    call_command("seed_demo", "--force", verbosity=0)
+    _log_in(page, live_server.url, "alice@client.test")
+    page.goto(f"{live_server.url}/espace-client/donnees-personnelles/")
+    landmarks = page.evaluate(LANDMARKS)
+    assert len(landmarks) > 5
+    duplicates = {landmark for landmark in landmarks if landmarks.count(landmark) > 1}
+    assert duplicates == set()
