@@ -12,29 +12,20 @@ from typing import Any
 from django.db import connection, migrations
 
 
-def run_in_schema_on_postgresql(sql: str, reverse_sql: str) -> migrations.RunPython:
-    """The same, with `%(schema)s` in `sql` standing for the schema the tables are in, for
-    functions that must name it in their search_path (before pg_temp, never after it)."""
+def run_on_postgresql(sql: str, reverse_sql: str) -> migrations.RunPython:
+    """A migration operation for PostgreSQL only (triggers); SQLite has no such guard.
+    `%(schema)s` in `sql` stands for the schema the tables are in, for functions that must
+    name it in their search_path (before pg_temp, never after it)."""
 
     def forward(apps: Any, schema_editor: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        if "%(schema)s" in sql:
             with schema_editor.connection.cursor() as cursor:
                 cursor.execute("SELECT quote_ident(current_schema())")
                 schema = cursor.fetchone()[0]
             schema_editor.execute(sql.replace("%(schema)s", schema), params=None)
-
-    def backward(apps: Any, schema_editor: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(reverse_sql, params=None)
-
-    return migrations.RunPython(forward, backward)
-
-
-def run_on_postgresql(sql: str, reverse_sql: str) -> migrations.RunPython:
-    """A migration operation for PostgreSQL only (triggers); SQLite has no such guard."""
-
-    def forward(apps: Any, schema_editor: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
+        else:
             schema_editor.execute(sql, params=None)
 
     def backward(apps: Any, schema_editor: Any) -> None:

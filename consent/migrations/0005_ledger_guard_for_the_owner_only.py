@@ -5,7 +5,7 @@ See portal/migrations/0007 for the audit trail's."""
 
 from django.db import migrations
 
-from portal.db import run_in_schema_on_postgresql
+from portal.db import run_on_postgresql
 
 GUARD = """
 CREATE OR REPLACE FUNCTION consent_consentrecord_guard() RETURNS trigger AS $$
@@ -63,4 +63,4 @@ class Migration(migrations.Migration):
         ("portal", "0007_audit_chain_keyed_and_guarded"),
     ]
 
-    operations = [run_in_schema_on_postgresql(GUARD, UNGUARD)]
+    operations = [run_on_postgresql(GUARD, UNGUARD)]

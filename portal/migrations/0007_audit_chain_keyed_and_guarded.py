@@ -25,7 +25,7 @@ from datetime import UTC
 from django.conf import settings
 from django.db import migrations
 
-from portal.db import run_in_schema_on_postgresql
+from portal.db import run_on_postgresql
 
 GENESIS = "0" * 64
 # No event younger than this can be deleted by the application, whatever rule it has.
@@ -200,5 +200,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(rekey, migrations.RunPython.noop),
-        run_in_schema_on_postgresql(GUARD, UNGUARD),
+        run_on_postgresql(GUARD, UNGUARD),
     ]
