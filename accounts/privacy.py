@@ -12,6 +12,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat, Now
 from django.db.models.query import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import Client, ClientTag, ContactRequest, Document, Invitation, Tag, User
 from consent.services import consent_scrub_clients
@@ -85,6 +86,7 @@ class ClientProfileData(PersonalData):
 registry.register(
     ClientProfileData(
         key="accounts.client_profile",
+        count_text=ngettext_lazy("%(count)d fiche", "%(count)d fiches", "count"),
         label=_("Votre fiche client"),
         description=_("Votre identité, vos coordonnées et l'historique de notre relation."),
         activity=Activity.CLIENT_RELATIONSHIP,
@@ -141,6 +143,8 @@ registry.register(
 registry.register(
     PersonalData(
         key="accounts.login",
+        count_text=ngettext_lazy("%(count)d compte", "%(count)d comptes", "count"),
+        kept_with="accounts.client_profile",
         label=_("Votre compte de connexion"),
         activity=Activity.ACCOUNT_SECURITY,
         categories=(Category.CONTACT, Category.CONNECTION),
@@ -162,6 +166,8 @@ registry.register(
 registry.register(
     PersonalData(
         key="accounts.login_emails",
+        count_text=ngettext_lazy("%(count)d adresse", "%(count)d adresses", "count"),
+        kept_with="accounts.client_profile",
         label=_("Adresses e-mail de connexion"),
         activity=Activity.ACCOUNT_SECURITY,
         categories=(Category.CONTACT,),
@@ -175,6 +181,9 @@ registry.register(
 registry.register(
     PersonalData(
         key="accounts.email_confirmations",
+        count_text=ngettext_lazy(
+            "%(count)d confirmation en cours", "%(count)d confirmations en cours", "count"
+        ),
         label=_("Confirmations d'adresse e-mail en cours"),
         activity=Activity.ACCOUNT_SECURITY,
         categories=(Category.CONNECTION,),
@@ -189,6 +198,8 @@ registry.register(
 registry.register(
     PersonalData(
         key="accounts.mfa",
+        count_text=ngettext_lazy("%(count)d méthode", "%(count)d méthodes", "count"),
+        kept_with="accounts.client_profile",
         label=_("Double authentification"),
         activity=Activity.ACCOUNT_SECURITY,
         categories=(Category.SECURITY,),
@@ -218,6 +229,7 @@ class SessionsData(PersonalData):
 registry.register(
     SessionsData(
         key="accounts.sessions",
+        count_text=ngettext_lazy("%(count)d session", "%(count)d sessions", "count"),
         label=_("Vos sessions de connexion"),
         activity=Activity.ACCOUNT_SECURITY,
         categories=(Category.CONNECTION,),
@@ -238,6 +250,8 @@ registry.register(
 registry.register(
     PersonalData(
         key="accounts.invitations",
+        count_text=ngettext_lazy("%(count)d invitation", "%(count)d invitations", "count"),
+        kept_with="accounts.client_profile",
         label=_("Invitations à l'espace client"),
         activity=Activity.ACCOUNT_SECURITY,
         categories=(Category.CONTACT,),
@@ -251,6 +265,7 @@ registry.register(
 registry.register(
     FilePersonalData(
         key="accounts.documents",
+        count_text=ngettext_lazy("%(count)d document", "%(count)d documents", "count"),
         label=_("Vos documents"),
         description=_(
             "Devis, bons de commande, bons de livraison, notices déposés dans votre espace."
@@ -272,6 +287,9 @@ registry.register(
 registry.register(
     FilePersonalData(
         key="accounts.invoices",
+        count_text=ngettext_lazy(
+            "%(count)d facture ou avoir", "%(count)d factures ou avoirs", "count"
+        ),
         label=_("Vos factures et avoirs"),
         description=_(
             "Conservés 10 ans après la clôture de l'exercice, même après une demande "
@@ -294,6 +312,8 @@ registry.register(
 registry.register(
     PersonalData(
         key="accounts.client_tags",
+        count_text=ngettext_lazy("%(count)d catégorie", "%(count)d catégories", "count"),
+        kept_with="accounts.client_profile",
         label=_("Vos catégories de client"),
         description=_(
             "Les étiquettes que nous vous attribuons (par exemple le produit que vous avez) "
@@ -313,6 +333,7 @@ registry.register(
 registry.register(
     PersonalData(
         key="accounts.contact_requests",
+        count_text=ngettext_lazy("%(count)d demande", "%(count)d demandes", "count"),
         label=_("Vos demandes de contact"),
         activity=Activity.CLIENT_RELATIONSHIP,
         categories=(Category.COMMERCIAL,),

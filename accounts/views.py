@@ -13,7 +13,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
+from accounts.access_log import accesses, last_staff_access, own_actions
 from accounts.adapters import remember_language
+from accounts.data_page import audit_trail_kept, held_data
 from accounts.decorators import ClientRequest, client_required
 from accounts.exceptions import InvitationError
 from accounts.forms import ClientContactForm, InvitationAcceptForm
@@ -23,7 +25,6 @@ from dsar.models import DataRequest
 from dsar.views import EXPLANATIONS, PORTAL_KINDS
 from messaging.selectors import unread_replies, upcoming_appointments
 from portal.audit import Actor
-from portal.personal_data import registry
 
 
 @never_cache
@@ -66,22 +67,40 @@ def personal_data(request: ClientRequest) -> HttpResponse:
     if request.method == "POST":
         # Show the page with the values stored, not the rejected ones, in the data listing.
         client.refresh_from_db()
-    views = registry.views_for(client)
+    data_requests = list(DataRequest.objects.filter(client=client).order_by("-received_at")[:20])
+    choices = client_choices(client)
     return render(
         request,
         "accounts/personal_data.html",
         {
             "client": client,
             "form": form,
-            "choices": client_choices(client),
+            "choices": choices,
+            "choices_granted": sum(1 for choice in choices if choice.granted),
             "rights": [(kind, EXPLANATIONS[kind]) for kind in PORTAL_KINDS],
-            "data_requests": DataRequest.objects.filter(client=client).order_by("-received_at")[
-                :20
-            ],
-            "views": [view for view in views if view.rows],
-            "empty_views": [view for view in views if not view.rows],
+            "data_requests": data_requests,
+            "open_requests": [r for r in data_requests if r.is_open],
+            "held": held_data(client),
+            "last_staff_access": last_staff_access(client),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_GET
+@client_required
+def access_log(request: ClientRequest) -> HttpResponse:
+    """« Qui a consulté vos données » (accounts/access_log.py)."""
+    client = request.client
+    return render(
+        request,
+        "accounts/access_log.html",
+        {
+            "page": accesses(client, page=request.GET.get("page", 1)),
+            "own": own_actions(client),
+            "kept": audit_trail_kept(client),
+        },
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import Client
 from consent.models import (
@@ -42,6 +43,11 @@ class LedgerData(PersonalData):
 registry.register(
     LedgerData(
         key="consent.ledger",
+        count_text=ngettext_lazy(
+            "%(count)d choix enregistré", "%(count)d choix enregistrés", "count"
+        ),
+        kept_with="accounts.client_profile",
+        client_page="consent_history",
         label=_("Historique de vos choix de prospection"),
         description=_(
             "Chaque accord ou retrait, avec le texte présenté : c'est la preuve de vos choix."
@@ -61,6 +67,10 @@ registry.register(
 registry.register(
     PersonalData(
         key="consent.states",
+        count_text=ngettext_lazy(
+            "%(count)d accord en vigueur", "%(count)d accords en vigueur", "count"
+        ),
+        kept_with="accounts.client_profile",
         label=_("Vos choix de prospection en vigueur"),
         activity=Activity.MARKETING,
         categories=(Category.PREFERENCES,),
@@ -84,6 +94,7 @@ class SuppressionData(PersonalData):
 registry.register(
     SuppressionData(
         key="consent.suppression",
+        count_text=ngettext_lazy("%(count)d inscription", "%(count)d inscriptions", "count"),
         label=_("Liste d'opposition"),
         description=_(
             "Une empreinte chiffrée de votre adresse ou de votre numéro, pour ne plus vous "
@@ -103,6 +114,7 @@ registry.register(
 registry.register(
     PersonalData(
         key="consent.cookies",
+        count_text=ngettext_lazy("%(count)d choix", "%(count)d choix", "count"),
         label=_("Vos choix de cookies"),
         activity=Activity.COOKIES,
         categories=(Category.PREFERENCES, Category.CONNECTION),

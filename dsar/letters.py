@@ -15,12 +15,36 @@ from typing import Any
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from dsar.models import DataRequest
 from portal.mail import send_email
 from portal.models import Controller
 
 logger = logging.getLogger(__name__)
+
+
+# What each letter is, for a reader of the request's history.
+LETTER_LABELS = {
+    "acknowledgement": _("Accusé de réception"),
+    "answer": _("Réponse"),
+    "archive_ready": _("Copie de vos données prête"),
+    "erasure_done": _("Confirmation de l'effacement"),
+    "extension": _("Prolongation du délai"),
+    "identity_document": _("Demande de justificatif d'identité"),
+    "objection_done": _("Confirmation de votre opposition"),
+    "rectification_done": _("Confirmation de la rectification"),
+    "refusal": _("Refus motivé"),
+    "restriction_applied": _("Confirmation de la limitation"),
+    "restriction_lift_notice": _("Annonce de la levée de la limitation"),
+    "restriction_lifted": _("Levée de la limitation"),
+}
+
+
+def letter_label(name: str) -> str:
+    if not name:
+        return "—"
+    return str(LETTER_LABELS.get(name, _("Courrier")))
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ that each request was handled), identity documents, archives, post-mortem direct
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import Client
+from dsar.letters import letter_label
 from dsar.models import (
     AccessArchive,
     DataRequest,
@@ -13,8 +15,13 @@ from dsar.models import (
     PostMortemDirective,
     RequestEvent,
 )
-from portal.audit import register_action_labels
+from portal.audit import client_action_label, register_action_labels
 from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
+
+
+def request_action_label(action: str) -> str:
+    return client_action_label(f"dsar.request.{action}")
+
 
 PROOF = _("Preuve du traitement de vos demandes (RGPD art. 5.2 et 12) : 5 ans")
 
@@ -76,6 +83,7 @@ class RequestsData(PersonalData):
 registry.register(
     RequestsData(
         key="dsar.requests",
+        count_text=ngettext_lazy("%(count)d demande", "%(count)d demandes", "count"),
         label=_("Vos demandes sur vos données"),
         activity=Activity.COMPLIANCE,
         categories=(Category.IDENTITY, Category.CONTACT),
@@ -102,12 +110,17 @@ registry.register(
 registry.register(
     PersonalData(
         key="dsar.request_events",
+        count_text=ngettext_lazy("%(count)d étape", "%(count)d étapes", "count"),
+        kept_with="dsar.requests",
         label=_("Historique de vos demandes"),
         activity=Activity.COMPLIANCE,
         categories=(Category.IDENTITY,),
         model=RequestEvent,
         client_path="request__client",
         fields=("at", "action", "letter", "note", "data"),
+        # The letter's text is in the archive and on the request's page.
+        shown_fields=("at", "action", "letter", "note"),
+        formatters={"action": request_action_label, "letter": letter_label},
         related=("request",),
         # Scrubbed with the requests (RequestsData.erase), keeping the proof.
         erase_mode="keep",
@@ -119,6 +132,7 @@ registry.register(
 registry.register(
     FilePersonalData(
         key="dsar.identity_documents",
+        count_text=ngettext_lazy("%(count)d copie", "%(count)d copies", "count"),
         label=_("Copies de pièce d'identité"),
         description=_(
             "Demandées seulement en cas de doute, supprimées dès votre identité vérifiée."
@@ -135,6 +149,7 @@ registry.register(
 registry.register(
     FilePersonalData(
         key="dsar.archives",
+        count_text=ngettext_lazy("%(count)d copie", "%(count)d copies", "count"),
         label=_("Copies de vos données préparées pour vous"),
         activity=Activity.COMPLIANCE,
         categories=(Category.IDENTITY,),
@@ -148,6 +163,8 @@ registry.register(
 registry.register(
     PersonalData(
         key="dsar.post_mortem",
+        count_text=ngettext_lazy("%(count)d directive", "%(count)d directives", "count"),
+        kept_with="accounts.client_profile",
         label=_("Vos directives post mortem"),
         activity=Activity.COMPLIANCE,
         categories=(Category.IDENTITY, Category.CONTACT),

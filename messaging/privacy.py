@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from phonenumber_field.phonenumber import PhoneNumber
 
 from messaging.models import (
     Appointment,
@@ -51,6 +53,22 @@ def _context_text(context: dict[str, object]) -> str:
     return " · ".join(str(value) for value in context.values() if value)
 
 
+def _address_text(address: str) -> str:
+    """An SMS number as people write it (06 12 34 56 78), an email address as it is."""
+    if not address.startswith("+"):
+        return address or "—"
+    number = PhoneNumber.from_string(address)
+    if not number.is_valid():
+        return address
+    return str(number.as_national if number.country_code == 33 else number.as_international)
+
+
+def _subject(notification: Notification) -> str:
+    from messaging.services.outbox import notification_subject
+
+    return notification_subject(notification)
+
+
 class ThreadData(PersonalData):
     """Deleting a thread deletes its messages and their attachments, files included."""
 
@@ -68,6 +86,7 @@ class MessageData(PersonalData):
 registry.register(
     ThreadData(
         key="messaging.threads",
+        count_text=ngettext_lazy("%(count)d conversation", "%(count)d conversations", "count"),
         label=_("Vos conversations avec notre équipe"),
         description=_("L'objet, la catégorie et l'état de chaque conversation."),
         activity=Activity.CLIENT_RELATIONSHIP,
@@ -84,6 +103,8 @@ registry.register(
 registry.register(
     MessageData(
         key="messaging.messages",
+        count_text=ngettext_lazy("%(count)d message", "%(count)d messages", "count"),
+        kept_with="messaging.threads",
         label=_("Vos messages et nos réponses"),
         activity=Activity.CLIENT_RELATIONSHIP,
         categories=(Category.COMMERCIAL,),
@@ -101,6 +122,8 @@ registry.register(
 registry.register(
     MessageData(
         key="messaging.notes",
+        count_text=ngettext_lazy("%(count)d note", "%(count)d notes", "count"),
+        kept_with="messaging.threads",
         label=_("Notes de notre équipe sur vos échanges"),
         description=_(
             "Les notes que notre équipe prend pour suivre vos demandes. Elles ne figurent pas "
@@ -121,6 +144,8 @@ registry.register(
 registry.register(
     FilePersonalData(
         key="messaging.attachments",
+        count_text=ngettext_lazy("%(count)d pièce jointe", "%(count)d pièces jointes", "count"),
+        kept_with="messaging.threads",
         label=_("Photos et documents joints à vos messages"),
         description=_("Sans la position GPS des photos, retirée à la réception."),
         activity=Activity.CLIENT_RELATIONSHIP,
@@ -136,6 +161,7 @@ registry.register(
 registry.register(
     PersonalData(
         key="messaging.appointments",
+        count_text=ngettext_lazy("%(count)d rendez-vous", "%(count)d rendez-vous", "count"),
         label=_("Vos rendez-vous"),
         activity=Activity.CLIENT_RELATIONSHIP,
         categories=(Category.COMMERCIAL, Category.CONTACT),
@@ -150,6 +176,7 @@ registry.register(
 registry.register(
     PersonalData(
         key="messaging.notifications",
+        count_text=ngettext_lazy("%(count)d envoi", "%(count)d envois", "count"),
         label=_("E-mails et SMS que nous vous avons envoyés"),
         description=_("La date, le canal, l'objet et l'adresse ou le numéro utilisés."),
         activity=Activity.CLIENT_RELATIONSHIP,
@@ -167,8 +194,18 @@ registry.register(
             "to",
             "sent_at",
         ),
-        labels={"purpose": _("finalité"), "template": _("message"), "context": _("contenu")},
-        formatters={"context": _context_text},
+        labels={
+            "purpose": _("finalité"),
+            "template": _("message"),
+            "context": _("contenu"),
+            "subject": _("objet"),
+        },
+        formatters={"context": _context_text, "to": _address_text},
+        # The template's name and the raw context are in the archive; a reader sees what
+        # the message was about.
+        shown_fields=("created_at", "channel", "subject", "purpose", "status", "to", "sent_at"),
+        row_formatters={"subject": _subject},
+        related=("campaign", "client"),
         events={"collection": "created_at"},
         ordering=("-created_at", "-id"),
     )

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.models import AuditChainHead, AuditEvent
 
@@ -372,3 +373,9 @@ def register_action_labels(labels: Mapping[str, Any]) -> None:
 
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+def client_action_label(action: str) -> str:
+    """An action as the client it concerns reads it: never the portal's own name for it."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else str(_("Opération sur vos données"))

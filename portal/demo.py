@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from accounts.models import Client, ClientTag, Document, Tag, User
+from accounts.roles import DPO_GROUP
+from accounts.roles import TEAM_GROUP as STAFF_GROUP
 from consent.models import ConsentRecord, Method, Purpose
 from consent.services import Proof, consent_set
 from dsar.models import DataRequest, Kind, RequestChannel
@@ -27,8 +29,6 @@ from retention.presets import preset_apply
 STAFF_PASSWORD = "Equipe-Demo-2026!"
 CLIENT_PASSWORD = "Piscine-Demo-2026"
 
-STAFF_GROUP = "Équipe"
-DPO_GROUP = "Délégué à la protection des données"
 
 STAFF_PERMISSIONS = {
     "accounts": [

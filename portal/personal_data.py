@@ -19,7 +19,9 @@ from django.db.models.fields.files import FieldFile
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from phonenumber_field.phonenumber import PhoneNumber
 
 if TYPE_CHECKING:
@@ -89,6 +91,21 @@ class ClientView:
     declaration: PersonalData
     rows: list[Row]
     total: int
+    # The most recent date of this kind of data (None when it has no date or no rows).
+    latest: dt.datetime | dt.date | None = None
+
+    @property
+    def count_text(self) -> str:
+        """ "3 documents", "1 message": how many, in the words of the kind."""
+        return str(self.declaration.count_text % {"count": self.total})
+
+    @property
+    def latest_text(self) -> str:
+        if self.latest is None:
+            return ""
+        if isinstance(self.latest, dt.datetime):
+            return formats.date_format(timezone.localtime(self.latest), "DATE_FORMAT")
+        return formats.date_format(self.latest, "DATE_FORMAT")
 
 
 @dataclass
@@ -120,6 +137,23 @@ class PersonalData:
     # Labels and display functions for fields whose own are not meant for the person.
     labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
     formatters: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    # The fields "Vos données personnelles" shows, when not all of `fields` are for a reader
+    # (a letter's raw data stays in the archive); `row_formatters` read the whole object.
+    shown_fields: Sequence[str] = ()
+    row_formatters: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    # How many, in the kind's own words: ngettext_lazy("%(count)d document", …, "count").
+    count_text: Any = field(
+        default_factory=lambda: ngettext_lazy("%(count)d élément", "%(count)d éléments", "count")
+    )
+    # The field holding each row's date, for "the latest on …"; by default the first date
+    # field the rows are ordered by, else the collection date.
+    date_field: str = ""
+    # The kind whose retention rules this one follows when it has none of its own (the
+    # messages go with their conversation).
+    kept_with: str = ""
+    # A page of its own shows this kind to the client (the audit trail, the consent
+    # history): the URL name, linked instead of a table.
+    client_page: str = ""
     # Relations to load with the rows, beyond the declared foreign keys themselves (for
     # example what their __str__ reads), so that showing them costs no query per row.
     related: Sequence[str] = ()
@@ -162,21 +196,47 @@ class PersonalData:
         return list(self.export_iter(client, provided_only=provided_only))
 
     def view_for(self, client: Client, *, limit: int = 20) -> ClientView:
-        """The latest rows, labelled and formatted, for "Vos données personnelles"."""
+        """The latest rows, labelled and formatted, for "Vos données personnelles", with
+        how many there are and the latest date (one query for both)."""
         qs = self.for_client(client).order_by(*self.ordering)
+        date_field = self.latest_field()
+        aggregates: dict[str, Any] = {"total": models.Count("pk")}
+        if date_field:
+            aggregates["latest"] = models.Max(date_field)
+        summary = qs.order_by().aggregate(**aggregates)
+        if not summary["total"] or not limit:
+            return ClientView(
+                declaration=self, rows=[], total=summary["total"], latest=summary.get("latest")
+            )
         objects = list(qs.select_related(*self._related())[:limit])
-        total = qs.count()
-        labels = [self.field_label(name) for name in self.fields]
+        names = self.shown_fields or self.fields
+        labels = [self.field_label(name) for name in names]
         rows = [
             Row(
                 cells=[
                     (label, self.display(obj, name))
-                    for label, name in zip(labels, self.fields, strict=True)
+                    for label, name in zip(labels, names, strict=True)
                 ]
             )
             for obj in objects
         ]
-        return ClientView(declaration=self, rows=rows, total=total)
+        return ClientView(
+            declaration=self, rows=rows, total=summary["total"], latest=summary.get("latest")
+        )
+
+    def latest_field(self) -> str:
+        if self.date_field:
+            return self.date_field
+        for name in (*(o.lstrip("-") for o in self.ordering), self.events.get("collection", "")):
+            if not name or name == "pk":
+                continue
+            try:
+                model_field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue  # a path across a relation, taken as it is
+            if isinstance(model_field, models.DateField):  # DateTimeField included
+                return name
+        return ""
 
     def _related(self) -> list[str]:
         foreign_keys = [
@@ -192,6 +252,8 @@ class PersonalData:
         return self.model._meta.get_field(name).verbose_name  # type: ignore[union-attr]
 
     def display(self, obj: models.Model, name: str) -> str:
+        if name in self.row_formatters:
+            return self.row_formatters[name](obj)
         if name in self.formatters:
             return self.formatters[name](getattr(obj, name))
         return _display_value(obj, name)
@@ -246,6 +308,9 @@ class PersonalData:
         return per_model.get(self.model._meta.label, 0)
 
     def check(self) -> None:
+        for name in self.shown_fields:
+            if name not in self.fields and name not in self.labels:
+                raise ImproperlyConfigured(f"{self.key}: shown field {name!r} needs a label")
         for name in (*self.fields, *self.provided_fields):
             try:
                 self.model._meta.get_field(name)
@@ -338,7 +403,7 @@ def _display_value(obj: models.Model, name: str) -> str:
     if value in (None, ""):
         return "—"
     if getattr(model_field, "choices", None):
-        return str(getattr(obj, f"get_{name}_display")())
+        return capfirst(str(getattr(obj, f"get_{name}_display")()))
     if isinstance(value, bool):
         return str(_("Oui") if value else _("Non"))
     if isinstance(value, dt.datetime):

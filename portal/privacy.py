@@ -13,12 +13,13 @@ from django.contrib.sessions.models import Session
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import Client, Document, User
 from portal.audit import (
-    action_label,
     audit_purge_through,
     audit_scrub_client,
+    client_action_label,
     register_action_labels,
 )
 from portal.models import AuditChainHead, AuditEvent, ContactDigestKey, Controller, FileDeletion
@@ -76,14 +77,16 @@ class AuditTrailData(PersonalData):
 registry.register(
     AuditTrailData(
         key="portal.audit_trail",
+        client_page="client_access_log",
+        count_text=ngettext_lazy("%(count)d événement", "%(count)d événements", "count"),
         label=_("Journal des accès à vos données"),
-        description=_("Qui a consulté ou modifié vos données, et quand. Conservé un an."),
+        description=_("Qui a consulté ou modifié vos données, quand et pourquoi."),
         activity=Activity.COMPLIANCE,
         categories=(Category.CONNECTION,),
         model=AuditEvent,
         client_path="client",
         fields=("at", "action", "actor_kind", "ip"),
-        formatters={"action": action_label},
+        formatters={"action": client_action_label},
         events={"collection": "at"},
         # Security logs: kept 6 to 12 months whoever they are about; a purge must take a
         # whole stretch from the start of the chain.
@@ -110,6 +113,7 @@ class AdminLogData(PersonalData):
 registry.register(
     AdminLogData(
         key="portal.admin_log",
+        count_text=ngettext_lazy("%(count)d modification", "%(count)d modifications", "count"),
         label=_("Historique des modifications par notre équipe"),
         activity=Activity.COMPLIANCE,
         categories=(Category.IDENTITY,),

@@ -29,6 +29,11 @@ urlpatterns = [
         name="client_personal_data",
     ),
     path(
+        "espace-client/donnees-personnelles/consultations/",
+        account_views.access_log,
+        name="client_access_log",
+    ),
+    path(
         "espace-client/donnees-personnelles/choix/historique/",
         consent_views.history,
         name="consent_history",

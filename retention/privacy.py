@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from portal.personal_data import Activity, Category, PersonalData, registry
 from retention.models import (
@@ -13,6 +14,7 @@ from retention.models import (
 registry.register(
     PersonalData(
         key="retention.legal_holds",
+        count_text=ngettext_lazy("%(count)d gel", "%(count)d gels", "count"),
         label=_("Gels juridiques de vos données"),
         description=_("Ce qui nous oblige à conserver certaines données (litige, impayé…)."),
         activity=Activity.COMPLIANCE,

@@ -222,6 +222,23 @@ def _language(notification: Notification) -> str:
     return notification.client.language if notification.client is not None else "fr"
 
 
+def notification_subject(notification: Notification) -> str:
+    """What a sent email or SMS was about, as its recipient read it: the email's subject,
+    rendered again from the stored context ("Nouvelle réponse : Robot nettoyeur…")."""
+    context = {
+        **_context(notification),
+        "controller": Controller.load(),
+        "base_url": settings.PORTAL_BASE_URL,
+    }
+    try:
+        with translation.override(_language(notification)):
+            subject = render_text(f"emails/{notification.template}.subject.txt", context)
+    except Exception:  # a template renamed since, or a context it no longer reads
+        logger.warning("notification %s: subject not rendered", notification.pk, exc_info=True)
+        return "—"
+    return " ".join(subject.split()) or "—"
+
+
 def _send_email(notification: Notification, to: str, connection: Any = None) -> str:
     message = render_email(
         notification.template,

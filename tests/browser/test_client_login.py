@@ -19,9 +19,10 @@ def test_client_logs_in_and_reads_their_personal_data(page, live_server, alice) 
     page.get_by_role("button", name="Connexion").click()
     expect(page).to_have_url(re.compile(r"/espace-client/donnees-personnelles/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos données personnelles")
-    expect(page.get_by_role("heading", name="Votre fiche client")).to_be_visible()
+    page.locator(".data-kind-label").get_by_text("Votre fiche client", exact=True).click()
     expect(page.get_by_text(alice.customer_number)).to_be_visible()
     expect(page.get_by_text("06 12 34 56 78").first).to_be_visible()
+    page.locator(".data-kind-label").get_by_text("Vos factures et avoirs", exact=True).click()
     expect(page.get_by_text("Facture liner")).to_be_visible()
 
 

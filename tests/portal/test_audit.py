@@ -290,10 +290,11 @@ def test_clients_see_who_acted_but_not_staff_addresses(alice, alice_http, carol)
     audit_log(
         action="accounts.client.updated", by=Actor(user=alice.user, ip="203.0.113.7"), client=alice
     )
-    page = alice_http.get("/espace-client/donnees-personnelles/").content.decode()
-    assert "notre équipe" in page
-    assert "203.0.113.7" in page
+    page = alice_http.get("/espace-client/donnees-personnelles/consultations/").content.decode()
+    assert "Un membre de l&#x27;équipe" in page
+    assert carol.email not in page
     assert "198.51.100.4" not in page
+    assert "203.0.113.7" not in page  # the client's own IP is in the archive, not here
     from portal.personal_data import registry
 
     exported = registry.get("portal.audit_trail").export(alice)
