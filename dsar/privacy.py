@@ -121,6 +121,7 @@ registry.register(
         # The letter's text is in the archive and on the request's page.
         shown_fields=("at", "action", "letter", "note"),
         formatters={"action": request_action_label, "letter": letter_label},
+        labels={"data": _("détails (dont le courrier envoyé)")},
         related=("request",),
         # Scrubbed with the requests (RequestsData.erase), keeping the proof.
         erase_mode="keep",

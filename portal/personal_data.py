@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.text import capfirst
@@ -209,7 +209,7 @@ class PersonalData:
                 declaration=self, rows=[], total=summary["total"], latest=summary.get("latest")
             )
         objects = list(qs.select_related(*self._related())[:limit])
-        names = self.shown_fields or self.fields
+        names = self.shown_names()
         labels = [self.field_label(name) for name in names]
         rows = [
             Row(
@@ -223,6 +223,21 @@ class PersonalData:
         return ClientView(
             declaration=self, rows=rows, total=summary["total"], latest=summary.get("latest")
         )
+
+    def shown_names(self, *, provided_only: bool = False) -> Sequence[str]:
+        """The columns a person reads: what the page shows, or for portability the fields
+        the person provided."""
+        if provided_only:
+            return self.provided_fields
+        return self.shown_fields or self.fields
+
+    def display_iter(self, client: Client, *, provided_only: bool = False) -> Iterator[list[str]]:
+        """Rows as a person reads them (labels of choices, Oui/Non, local dates), read in
+        chunks like `export_iter`; empty values are empty strings."""
+        names = self.shown_names(provided_only=provided_only)
+        qs = self.for_client(client).order_by(*self.ordering).select_related(*self._related())
+        for obj in qs.iterator(chunk_size=1000):
+            yield [_blank_dash(self.display(obj, name)) for name in names]
 
     def latest_field(self) -> str:
         if self.date_field:
@@ -397,15 +412,36 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _blank_dash(value: str) -> str:
+    return "" if value == "—" else value
+
+
+# Labels of choices and of Oui/Non, per field and language: an archive formats tens of
+# thousands of cells, and Django's get_FOO_display rebuilds its lookup at every call.
+_LABELS: dict[tuple[int, str | None], dict[Any, str]] = {}
+
+
+def _labels(model_field: Any) -> dict[Any, str]:
+    key = (id(model_field), translation.get_language())
+    labels = _LABELS.get(key)
+    if labels is None:
+        if model_field is None:
+            labels = {True: str(_("Oui")), False: str(_("Non"))}
+        else:
+            labels = {k: capfirst(str(v)) for k, v in model_field.flatchoices}
+        _LABELS[key] = labels
+    return labels
+
+
 def _display_value(obj: models.Model, name: str) -> str:
     model_field = obj._meta.get_field(name)
     value = getattr(obj, name)
     if value in (None, ""):
         return "—"
     if getattr(model_field, "choices", None):
-        return capfirst(str(getattr(obj, f"get_{name}_display")()))
+        return _labels(model_field).get(value, str(value))
     if isinstance(value, bool):
-        return str(_("Oui") if value else _("Non"))
+        return _labels(None)[value]
     if isinstance(value, dt.datetime):
         return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, dt.date):

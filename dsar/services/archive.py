@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import zipfile
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -15,6 +16,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import capfirst, slugify
 
 from accounts.models import Client
 from dsar.models import AccessArchive, DataRequest, Kind
@@ -22,7 +24,13 @@ from dsar.services.requests import _locked, record_event, require_identity
 from portal.audit import Actor
 from portal.files import files_delete_on_commit
 from portal.models import Controller
-from portal.personal_data import ACTIVITY_LEGAL_BASIS, Category, PersonalData, registry
+from portal.personal_data import (
+    ACTIVITY_LEGAL_BASIS,
+    Activity,
+    Category,
+    PersonalData,
+    registry,
+)
 from retention.policy import recipients, rules_for
 
 ARCHIVE_DAYS = 7
@@ -72,55 +80,170 @@ def archive_build(*, request: DataRequest, by: Actor) -> AccessArchive:
     return archive
 
 
+# Rows of each kind shown in index.html; the CSV and JSON files hold them all.
+HTML_ROWS = 200
+
+
+@dataclass
+class ArchivedKind:
+    """One kind of data in the archive: its files, and what index.html shows of it."""
+
+    declaration: PersonalData
+    csv: str
+    json: str
+    rows: int = 0
+    columns: list[str] = field(default_factory=list)
+    sample: list[list[str]] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        """A single row as label and value pairs, read down rather than across."""
+        return list(zip(self.columns, self.sample[0], strict=True)) if self.sample else []
+
+
+class _Names:
+    """File names a person can read ("vos-documents.csv"), each used once."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def __call__(self, folder: str, stem: str, extension: str) -> str:
+        base = slugify(stem)[:80] or "fichier"
+        name, number = f"{folder}/{base}{extension}", 1
+        while name in self.taken:
+            number += 1
+            name = f"{folder}/{base}-{number}{extension}"
+        self.taken.add(name)
+        return name
+
+
 def write_archive(handle: IO[bytes], client: Client, *, portability: bool) -> None:
+    """The archive, in the client's language: index.html to browse it all, a README, the
+    letter, the documents, a CSV per kind of data for people (their column names, Paris
+    times, Oui/Non) and a JSON per kind for machines (stable keys, ISO 8601 UTC times).
+    A kind the portal holds nothing of for this client gets no file."""
+    from accounts.data_page import kept_texts
+    from retention.models import RetentionRule
+
     language = client.language or "fr"
     with translation.override(language), zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
-        index = []
+        names = _Names()
+        kept = kept_texts(client, RetentionRule.objects.filter(enabled=True).exclude(data_kind=""))
+        kinds: list[ArchivedKind] = []
+        empty: list[PersonalData] = []
         for declaration in registry:
-            fields = declaration.export_fields(provided_only=portability)
-            if not fields:
+            if not declaration.export_fields(provided_only=portability):
                 continue
-            count = _write_rows(zf, declaration, client, portability=portability)
-            index.append({"key": declaration.key, "label": str(declaration.label), "rows": count})
+            if not declaration.for_client(client).exists():
+                empty.append(declaration)
+                continue
+            kind = ArchivedKind(
+                declaration=declaration,
+                csv=names("tableaux", str(declaration.label), ".csv"),
+                json=f"donnees/{declaration.key}.json",
+                kept=kept.get(declaration.key, []),
+            )
+            _write_json(zf, kind, client, portability=portability)
+            _write_csv(zf, kind, client, portability=portability)
+            kinds.append(kind)
+        documents: list[tuple[str, Any]] = []
         if not portability:
             for document in client.documents.all().iterator():
                 if document.file and document.file.storage.exists(document.file.name):
-                    zf.write(
-                        document.file.path, f"documents/{document.pk}-{document.download_name}"
-                    )
+                    stem, dot, extension = document.download_name.rpartition(".")
+                    name = names("documents", stem or extension, f".{extension}" if dot else "")
+                    zf.write(document.file.path, name)
+                    documents.append((name, document))
             context = letter_context(client)
             zf.writestr("lettre.html", render_to_string("dsar/access_letter.html", context))
             zf.writestr(
                 "lettre.pdf", letter_pdf(render_to_string("dsar/access_letter.txt", context))
             )
-        zf.writestr("index.json", json.dumps(index, ensure_ascii=False, indent=2))
+        context = {
+            "client": client,
+            "controller": Controller.load(),
+            "portability": portability,
+            "kinds": kinds,
+            "groups": _by_activity(kinds),
+            "empty": empty,
+            "documents": documents,
+            "html_rows": HTML_ROWS,
+            "now": timezone.now(),
+        }
+        zf.writestr(
+            "index.json", json.dumps(_manifest(kinds, portability), ensure_ascii=False, indent=2)
+        )
+        zf.writestr("LISEZ-MOI.txt", render_to_string("dsar/archive/readme.txt", context))
+        zf.writestr("index.html", render_to_string("dsar/archive/index.html", context))
 
 
-def _write_rows(
-    zf: zipfile.ZipFile, declaration: PersonalData, client: Client, *, portability: bool
-) -> int:
-    """One JSON and one CSV file, each written in a pass over the rows (a ZIP takes one
-    entry at a time), so that no more than a chunk of rows is ever in memory."""
-    fields = list(declaration.export_fields(provided_only=portability))
-    count = 0
-    with zf.open(f"donnees/{declaration.key}.json", "w") as raw:
+def _write_json(
+    zf: zipfile.ZipFile, kind: ArchivedKind, client: Client, *, portability: bool
+) -> None:
+    """One JSON file written in a pass over the rows (a ZIP takes one entry at a time), so
+    that no more than a chunk of rows is ever in memory."""
+    with zf.open(kind.json, "w") as raw:
         out = io.TextIOWrapper(raw, encoding="utf-8")
         out.write("[\n")
-        for row in declaration.export_iter(client, provided_only=portability):
-            out.write((",\n" if count else "") + json.dumps(row, ensure_ascii=False))
-            count += 1
+        for row in kind.declaration.export_iter(client, provided_only=portability):
+            out.write((",\n" if kind.rows else "") + json.dumps(row, ensure_ascii=False))
+            kind.rows += 1
         out.write("\n]\n")
         out.flush()
         out.detach()
-    with zf.open(f"donnees/{declaration.key}.csv", "w") as raw:
+
+
+def _write_csv(
+    zf: zipfile.ZipFile, kind: ArchivedKind, client: Client, *, portability: bool
+) -> None:
+    """The same rows as a person reads them, under their column names; the first ones are
+    kept for index.html."""
+    declaration = kind.declaration
+    fields = declaration.shown_names(provided_only=portability)
+    kind.columns = [capfirst(str(declaration.field_label(name))) for name in fields]
+    with zf.open(kind.csv, "w") as raw:
         out = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        writer = csv.DictWriter(out, fieldnames=fields, delimiter=";")
-        writer.writeheader()
-        for row in declaration.export_iter(client, provided_only=portability):
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(kind.columns)
+        for row in declaration.display_iter(client, provided_only=portability):
             writer.writerow(row)
+            if len(kind.sample) < HTML_ROWS:
+                kind.sample.append(row)
         out.flush()
         out.detach()
-    return count
+
+
+def _by_activity(kinds: list[ArchivedKind]) -> list[dict[str, Any]]:
+    """The kinds grouped by purpose, in the order of "Vos données personnelles"."""
+    return [
+        {"label": activity.label, "basis": ACTIVITY_LEGAL_BASIS.get(activity, ""), "kinds": items}
+        for activity in Activity
+        if (items := [kind for kind in kinds if kind.declaration.activity == activity])
+    ]
+
+
+def _manifest(kinds: list[ArchivedKind], portability: bool) -> dict[str, Any]:
+    """index.json: what each JSON file holds, for a program reading the archive."""
+    return {
+        "format": 2,
+        "portability": portability,
+        "kinds": [
+            {
+                "key": kind.declaration.key,
+                "label": str(kind.declaration.label),
+                "purpose": str(kind.declaration.activity.label),
+                "rows": kind.rows,
+                "json": kind.json,
+                "csv": kind.csv,
+                "fields": {
+                    name: str(kind.declaration.field_label(name))
+                    for name in kind.declaration.export_fields(provided_only=portability)
+                },
+            }
+            for kind in kinds
+        ],
+    }
 
 
 def letter_context(client: Client) -> dict[str, Any]:

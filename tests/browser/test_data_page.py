@@ -70,9 +70,7 @@ def test_the_page_is_short_and_stays_within_the_screen_opened(browser, live_serv
     page.evaluate("document.querySelectorAll('details.data-kind').forEach(d => d.open = true)")
     opened = page.evaluate("document.documentElement.scrollHeight")
     assert opened > height + 1000  # the detail is there, behind each summary line
-    scroll_width, inner = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    scroll_width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner
     # Each summary line is a touch target of its own.
     sizes = page.eval_on_selector_all(

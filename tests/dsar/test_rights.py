@@ -29,22 +29,92 @@ def _zip(archive_row: AccessArchive) -> zipfile.ZipFile:
 def test_the_access_archive_walks_the_map(alice, staff, django_capture_on_commit_callbacks) -> None:
     choose(alice, Purpose.objects.get(key="newsletter"), True)
     request = file_request(alice)
+    held_at_build = {d.key: d.for_client(alice).count() for d in registry}
     with django_capture_on_commit_callbacks(execute=True):
         built = archive.archive_build(request=request, by=staff)
-    names = set(_zip(built).namelist())
+    zf = _zip(built)
+    names = set(zf.namelist())
+    manifest = json.loads(zf.read("index.json"))
+    listed = {kind["key"]: kind for kind in manifest["kinds"]}
     for declaration in registry:
-        assert f"donnees/{declaration.key}.json" in names
-        assert f"donnees/{declaration.key}.csv" in names
-    assert {"lettre.html", "lettre.pdf", "index.json"} <= names
+        held = held_at_build[declaration.key]
+        if not held:  # no empty file
+            assert f"donnees/{declaration.key}.json" not in names
+            assert declaration.key not in listed
+            continue
+        entry = listed[declaration.key]
+        assert entry["json"] == f"donnees/{declaration.key}.json"
+        assert entry["rows"] == held, declaration.key
+        assert len(json.loads(zf.read(entry["json"]))) == held
+        assert entry["csv"].startswith("tableaux/")
+        assert len(zf.read(entry["csv"]).decode("utf-8-sig").splitlines()) == held + 1
+        assert set(entry["fields"]) == set(declaration.fields)
+    assert {"lettre.html", "lettre.pdf", "index.json", "index.html", "LISEZ-MOI.txt"} <= names
+    assert not any(info.file_size == 0 for info in zf.infolist())
     assert sum(1 for n in names if n.startswith("documents/")) == 2
-    profile = json.loads(_zip(built).read("donnees/accounts.client_profile.json"))
+    profile = json.loads(zf.read("donnees/accounts.client_profile.json"))
     assert profile[0]["last_name"] == "Martin"
-    letter = _zip(built).read("lettre.html").decode()
+    letter = zf.read("lettre.html").decode()
     assert "CNIL" in letter
     assert "Base légale" in letter
-    assert _zip(built).read("lettre.pdf").startswith(b"%PDF")
+    assert zf.read("lettre.pdf").startswith(b"%PDF")
     assert (built.expires_at - built.created_at).days == 7
     assert "prête" in mail.outbox[-1].subject
+
+
+def test_the_archive_reads_in_french_for_a_person(alice, staff) -> None:
+    """index.html browses everything; the CSV files have French names and columns, Paris
+    times and Oui/Non; the JSON keeps stable keys, described in LISEZ-MOI.txt."""
+    import html
+    import re
+
+    choose(alice, Purpose.objects.get(key="newsletter"), True)
+    zf = _zip(archive.archive_build(request=file_request(alice), by=staff))
+    names = zf.namelist()
+    index = zf.read("index.html").decode()
+    assert '<html lang="fr">' in index
+    assert "Copie de vos données" in index
+    for name in names:
+        if name.startswith(("tableaux/", "donnees/", "documents/")):
+            assert f'href="{name}"' in index, name
+    assert "tableaux/vos-documents.csv" in names
+    assert "tableaux/votre-fiche-client.csv" in names
+    profile = zf.read("tableaux/votre-fiche-client.csv").decode("utf-8-sig").splitlines()
+    assert profile[0].startswith("Numéro client;Civilité;Prénom;Nom;")
+    every_csv = "\n".join(
+        zf.read(name).decode("utf-8-sig") for name in names if name.endswith(".csv")
+    )
+    assert "True" not in every_csv
+    assert "False" not in every_csv
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}", every_csv)
+    assert ";Oui;" in every_csv
+    # Paris time: a consent recorded at 23:30 UTC in winter reads 00:30 the next day.
+    from consent.models import ConsentRecord
+
+    ConsentRecord.objects.filter(client=alice).update(at="2026-01-15T23:30:00Z")
+    zf = _zip(archive.archive_build(request=file_request(alice), by=staff))
+    ledger = zf.read("tableaux/historique-de-vos-choix-de-prospection.csv").decode("utf-8-sig")
+    assert "16 janvier 2026 00:30" in ledger
+    raw = json.loads(zf.read("donnees/consent.ledger.json"))
+    assert raw[0]["at"] == "2026-01-15T23:30:00+00:00"
+    assert raw[0]["granted"] is True
+    readme = zf.read("LISEZ-MOI.txt").decode()
+    assert "index.json" in readme
+    assert "ISO 8601" in readme
+    assert "donnees/consent.ledger.json" in readme
+    text = html.unescape(re.sub(r"<[^>]+>", " ", index.split("<body>", 1)[1]))
+    assert "True" not in text
+    assert "acknowledgement" not in text
+
+
+def test_the_archive_speaks_the_clients_language(alice, staff) -> None:
+    alice.language = "en"
+    alice.save(update_fields=["language"])
+    zf = _zip(archive.archive_build(request=file_request(alice), by=staff))
+    index = zf.read("index.html").decode()
+    assert '<html lang="en">' in index
+    assert "Copy of your data" in index
+    assert "tableaux/your-documents.csv" in zf.namelist()
 
 
 def test_the_access_letter_gives_the_register_s_retention_and_recipients(alice, staff) -> None:
