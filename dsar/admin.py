@@ -14,6 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin import ViewAuditedAdmin
 from dsar import dashboard
@@ -194,16 +195,16 @@ class DataRequestAdmin(ViewAuditedAdmin):
             )
         if left < 0:
             return format_html(
-                '<span class="dsar-due dsar-overdue">{} — {} {}</span>',
+                '<span class="dsar-due dsar-overdue">{} — {}</span>',
                 day,
-                _("en retard de"),
-                _("%(n)d j") % {"n": -left},
+                ngettext("en retard de %(n)d jour", "en retard de %(n)d jours", -left)
+                % {"n": -left},
             )
         if left < 7:
             return format_html(
                 '<span class="dsar-due dsar-soon">{} — {}</span>',
                 day,
-                _("%(n)d j restants") % {"n": left},
+                ngettext("%(n)d jour restant", "%(n)d jours restants", left) % {"n": left},
             )
         return day
 

@@ -16,6 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin import ViewAuditedAdmin
 from messaging.forms import AttachmentsField
@@ -523,7 +524,11 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description=_("destinataires, après consentement"))
     def audience_preview(self, obj: Campaign) -> str:
         if obj.status != Campaign.Status.DRAFT:
-            return format_html("{}", _("%(n)d messages préparés") % {"n": obj.recipients})
+            return format_html(
+                "{}",
+                ngettext("%(n)d message préparé", "%(n)d messages préparés", obj.recipients)
+                % {"n": obj.recipients},
+            )
         preview = campaign_preview(obj)
         return render_to_string(
             "admin/messaging/campaign/_preview.html",
@@ -605,6 +610,12 @@ class CampaignAdmin(admin.ModelAdmin):
             self.message_user(request, str(error.message), messages.ERROR)
         else:
             self.message_user(
-                request, _("Campagne annulée : %(n)d messages arrêtés.") % {"n": stopped}
+                request,
+                ngettext(
+                    "Campagne annulée : %(n)d message arrêté.",
+                    "Campagne annulée : %(n)d messages arrêtés.",
+                    stopped,
+                )
+                % {"n": stopped},
             )
         return redirect("admin:messaging_campaign_change", campaign.pk)

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Client
 from messaging.models import Thread
@@ -29,7 +30,11 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("label", _("Pièces jointes"))
         kwargs.setdefault(
             "help_text",
-            _("PDF, JPEG, PNG ou HEIC, %(count)d fichiers de 10 Mo au plus.")
+            ngettext(
+                "PDF, JPEG, PNG ou HEIC, %(count)d fichier de 10 Mo au plus.",
+                "PDF, JPEG, PNG ou HEIC, %(count)d fichiers de 10 Mo au plus.",
+                MAX_ATTACHMENTS,
+            )
             % {"count": MAX_ATTACHMENTS},
         )
         super().__init__(**kwargs)
@@ -38,7 +43,12 @@ class AttachmentsField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if len(files) > MAX_ATTACHMENTS:
             raise ValidationError(
-                _("Joignez au plus %(count)d fichiers à un message.") % {"count": MAX_ATTACHMENTS}
+                ngettext(
+                    "Joignez au plus %(count)d fichier à un message.",
+                    "Joignez au plus %(count)d fichiers à un message.",
+                    MAX_ATTACHMENTS,
+                )
+                % {"count": MAX_ATTACHMENTS}
             )
         checked: list[tuple[UploadedFile, CheckedFile]] = []
         errors: list[str] = []

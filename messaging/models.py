@@ -114,8 +114,8 @@ class ServiceLevel(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
-        verbose_name = _("délais de réponse et horaires")
-        verbose_name_plural = _("délais de réponse et horaires")
+        verbose_name = _("réglage des délais de réponse et horaires")
+        verbose_name_plural = _("réglages des délais de réponse et horaires")
         constraints: ClassVar = [
             models.CheckConstraint(condition=models.Q(pk=1), name="service_level_singleton"),
         ]

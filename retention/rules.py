@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal.dates import add_months
 from portal.personal_data import PersonalData, registry
-from retention.models import RetentionRule
+from retention.models import RetentionRule, period_text
 
 # RGPD.md, "Retention": the longest a kind of data may be kept (in months).
 LEGAL_MAX_MONTHS = {
@@ -87,10 +87,10 @@ def rule_check(rule: RetentionRule) -> None:
         raise ValidationError(
             {
                 "duration": _(
-                    "La loi impose de conserver ces données au moins %(months)d mois à compter "
+                    "La loi impose de conserver ces données au moins %(period)s à compter "
                     "de leur date : choisissez une durée plus longue, ou l'archivage."
                 )
-                % {"months": minimum}
+                % {"period": period_text(minimum, "months")}
             }
         )
     maximum = LEGAL_MAX_MONTHS.get(rule.data_kind)
@@ -98,10 +98,10 @@ def rule_check(rule: RetentionRule) -> None:
         raise ValidationError(
             {
                 "justification": _(
-                    "Cette durée dépasse le maximum recommandé (%(months)d mois) : "
+                    "Cette durée dépasse le maximum recommandé (%(period)s) : "
                     "justifiez-la ou raccourcissez-la."
                 )
-                % {"months": maximum}
+                % {"period": period_text(maximum, "months")}
             }
         )
 

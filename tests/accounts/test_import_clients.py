@@ -33,7 +33,7 @@ def test_import_creates_prospects_through_the_service(tmp_path, capsys) -> None:
     )
     assert emma.customer_number
     assert emma.email_digest
-    assert "1 contact(s) importés" in capsys.readouterr().out
+    assert "1 contact importé." in capsys.readouterr().out
 
 
 def test_a_listed_contact_is_imported_with_marketing_off(tmp_path, alice, carol, capsys) -> None:

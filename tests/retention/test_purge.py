@@ -266,5 +266,5 @@ def test_the_command_reports_the_counts_in_french(activity, capsys) -> None:
     _prospect(timezone.now() - dt.timedelta(days=4 * 365))
     call_command("purge_retention", "--dry-run")
     out = capsys.readouterr().out
-    assert "1 ligne(s) seraient traitées" in out
+    assert "1 ligne serait traitée" in out
     assert Client.objects.exclude(last_name="Client effacé").count() == 1

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from accounts.models import Client
 from accounts.services import client_create
@@ -79,9 +80,23 @@ class Command(BaseCommand):
         for problem in errors:
             self.stderr.write(problem)
         if errors:
-            raise CommandError(f"{len(errors)} ligne(s) en erreur : rien n'a été importé.")
-        verb = "seraient importés" if options["dry_run"] else "importés"
-        self.stdout.write(self.style.SUCCESS(f"{created} contact(s) {verb}."))
+            raise CommandError(
+                ngettext(
+                    "%(count)d ligne en erreur : rien n'a été importé.",
+                    "%(count)d lignes en erreur : rien n'a été importé.",
+                    len(errors),
+                )
+                % {"count": len(errors)}
+            )
+        if options["dry_run"]:
+            done = ngettext(
+                "%(count)d contact serait importé.",
+                "%(count)d contacts seraient importés.",
+                created,
+            )
+        else:
+            done = ngettext("%(count)d contact importé.", "%(count)d contacts importés.", created)
+        self.stdout.write(self.style.SUCCESS(done % {"count": created}))
         if listed:
             self.stdout.write(
                 f"{listed} sur la liste d'opposition : prospection désactivée, motif visible "

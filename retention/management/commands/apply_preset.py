@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from retention.presets import PRESETS, load, preset_apply
 
@@ -19,8 +21,21 @@ class Command(BaseCommand):
         business = load(options["preset"])["business"]
         self.stdout.write(
             self.style.SUCCESS(
-                f"Modèle « {options['preset']} » ({business}) : {report.created} créé(s), "
-                f"{report.updated} mis à jour, {report.unchanged} inchangé(s)."
+                _("Modèle « %(preset)s » (%(business)s) : %(created)s, %(updated)s, %(unchanged)s.")
+                % {
+                    "preset": options["preset"],
+                    "business": business,
+                    "created": ngettext("%(count)d créé", "%(count)d créés", report.created)
+                    % {"count": report.created},
+                    "updated": ngettext(
+                        "%(count)d mis à jour", "%(count)d mis à jour", report.updated
+                    )
+                    % {"count": report.updated},
+                    "unchanged": ngettext(
+                        "%(count)d inchangé", "%(count)d inchangés", report.unchanged
+                    )
+                    % {"count": report.unchanged},
+                }
             )
         )
         for kept in report.kept_edits:
