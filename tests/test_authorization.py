@@ -11,6 +11,7 @@ from tests.conftest import logged_in
 CLIENT_URL_NAMES = {
     "client_dashboard",
     "client_personal_data",
+    "client_access_log",
     "client_documents",
     "client_document_download",
     "consent_history",
@@ -79,6 +80,7 @@ def _urls_of(client) -> list[str]:
         "/espace-client/messagerie/nouveau/",
         "/espace-client/",
         "/espace-client/donnees-personnelles/",
+        "/espace-client/donnees-personnelles/consultations/",
         "/espace-client/donnees-personnelles/choix/historique/",
         "/espace-client/donnees-personnelles/choix/tout-refuser/",
         "/espace-client/donnees-personnelles/directives/",

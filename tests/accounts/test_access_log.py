@@ -4,13 +4,14 @@ client's record, by role and never by name or address; the client's own actions 
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.roles import DPO_GROUP, OWNER_GROUP
 from portal.audit import Actor, audit_log
-from portal.models import AuditEvent, Controller
+from portal.models import Controller
 from tests.conftest import _staff
 
 URL = "/espace-client/donnees-personnelles/consultations/"
@@ -65,10 +66,9 @@ def test_the_clients_own_actions_are_counted_not_listed(alice, alice_http) -> No
     me = Actor(user=alice.user, ip="203.0.113.7")
     for _ in range(7):
         audit_log(action="consent.choice.granted", by=me, client=alice)
-    audit_log(action="messaging.message.sent", by=me, client=alice)
-    AuditEvent.objects.filter(action="messaging.message.sent").update(
-        at=timezone.now() - dt.timedelta(days=40)
-    )
+    earlier = timezone.now() - dt.timedelta(days=40)
+    with mock.patch("portal.audit.timezone.now", return_value=earlier):
+        audit_log(action="messaging.message.sent", by=me, client=alice)
     page = alice_http.get(URL).content.decode()
     assert "Personne de notre équipe n'a consulté ni modifié vos données." in page
     own = page.split('id="own-title"', 1)[1]

@@ -88,16 +88,14 @@ def test_the_archive_reads_in_french_for_a_person(alice, staff) -> None:
     assert "False" not in every_csv
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}", every_csv)
     assert ";Oui;" in every_csv
-    # Paris time: a consent recorded at 23:30 UTC in winter reads 00:30 the next day.
-    from consent.models import ConsentRecord
-
-    ConsentRecord.objects.filter(client=alice).update(at="2026-01-15T23:30:00Z")
+    # Paris time: a document filed at 23:30 UTC in winter reads 00:30 the next day.
+    alice.documents.update(uploaded_at="2026-01-15T23:30:00Z")
     zf = _zip(archive.archive_build(request=file_request(alice), by=staff))
-    ledger = zf.read("tableaux/historique-de-vos-choix-de-prospection.csv").decode("utf-8-sig")
-    assert "16 janvier 2026 00:30" in ledger
-    raw = json.loads(zf.read("donnees/consent.ledger.json"))
-    assert raw[0]["at"] == "2026-01-15T23:30:00+00:00"
-    assert raw[0]["granted"] is True
+    documents = zf.read("tableaux/vos-documents.csv").decode("utf-8-sig")
+    assert "16 janvier 2026 00:30" in documents
+    raw = json.loads(zf.read("donnees/accounts.documents.json"))
+    assert raw[0]["uploaded_at"] == "2026-01-15T23:30:00+00:00"
+    assert json.loads(zf.read("donnees/consent.ledger.json"))[0]["granted"] is True
     readme = zf.read("LISEZ-MOI.txt").decode()
     assert "index.json" in readme
     assert "ISO 8601" in readme
