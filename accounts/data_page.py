@@ -100,7 +100,9 @@ def kept_texts(client: Client, rules: Iterable[RetentionRule]) -> dict[str, list
             texts[declaration.key] = [str(declaration.legal_obligation)]
         elif declaration.kept_with and declaration.kept_with in texts:
             other = registry.get(declaration.kept_with).label
-            texts[declaration.key] = [_("Conservées comme « %(kind)s ».") % {"kind": other}]
+            texts[declaration.key] = [
+                _("Conservées aussi longtemps que « %(kind)s ».") % {"kind": other}
+            ]
     return texts
 
 

@@ -72,7 +72,7 @@ def test_the_page_opens_on_a_summary_and_each_kind_on_demand(demo) -> None:
     assert "2 documents" in held
     assert "1 facture ou avoir" in held
     assert "Conservées 10 ans après la date du document, puis effacées." in held
-    assert "Conservées comme « Vos conversations avec notre équipe »." in held
+    assert "Conservées aussi longtemps que « Vos conversations avec notre équipe »." in held
     assert "Base légale :" in held
 
 
@@ -148,7 +148,9 @@ def test_retention_sentences_follow_the_rule_and_the_client_status(alice) -> Non
     client_texts = kept_texts(alice, [general, prospects])
     assert client_texts["accounts.client_profile"] == [rule_sentence(general)]
     # What follows the client record says so; what the law keeps says the law's period.
-    assert client_texts["accounts.login"] == ["Conservées comme « Votre fiche client »."]
+    assert client_texts["accounts.login"] == [
+        "Conservées aussi longtemps que « Votre fiche client »."
+    ]
     assert "5 ans" in client_texts["dsar.requests"][0]
     alice.status = Client.Status.PROSPECT
     assert kept_texts(alice, [general, prospects])["accounts.client_profile"] == [
