@@ -42,7 +42,8 @@ screens: $(DEV)
 
 messages: $(DEV)
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv
-	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
+	$(BIN)/python tools/french_plurals.py
+	$(BIN)/python manage.py compilemessages -l en -l fr --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 private-media staticfiles .cache screens

@@ -88,3 +88,27 @@ def test_catalogue_holds_every_string_of_the_code(tmp_path) -> None:
     fresh = _msgids((copy / "locale/en/LC_MESSAGES/django.po").read_text())
     missing = fresh - _msgids(PO.read_text())
     assert not missing, f"Run `make messages` and translate: {sorted(missing)[:10]}"
+
+
+FRENCH = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+
+
+def test_french_counts_take_french_plurals() -> None:
+    """French says "0 accord", English "0 consents": each language's own plural rule, which
+    the French catalogue carries for every plural string (tools/french_plurals.py)."""
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    english = {
+        _field(entry, "msgid") for entry in _entries(PO.read_text()) if "msgid_plural" in entry
+    }
+    french = {
+        _field(entry, "msgid") for entry in _entries(FRENCH.read_text()) if "msgid_plural" in entry
+    }
+    assert english
+    assert english == french, "Run `make messages`"
+    with translation.override("fr"):
+        assert ngettext("%(count)d document", "%(count)d documents", 0) == "%(count)d document"
+        assert ngettext("%(count)d document", "%(count)d documents", 2) == "%(count)d documents"
+    with translation.override("en"):
+        assert ngettext("%(count)d document", "%(count)d documents", 0) == "%(count)d documents"
