@@ -292,8 +292,8 @@ registry.register(
         ),
         label=_("Vos factures et avoirs"),
         description=_(
-            "Conservés 10 ans après la clôture de l'exercice, même après une demande "
-            "d'effacement : ils passent alors en archive, hors de votre espace."
+            "Gardés même après une demande d'effacement, le temps que la loi impose : ils "
+            "passent alors en archive, hors de votre espace."
         ),
         activity=Activity.ACCOUNTING,
         categories=(Category.ECONOMIC,),

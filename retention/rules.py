@@ -106,6 +106,15 @@ def rule_check(rule: RetentionRule) -> None:
         )
 
 
+def due_day(rule: RetentionRule, event_day: dt.date) -> dt.date:
+    """The first night a row whose event fell on `event_day` is past this rule: the day
+    after `event_day` plus the period, the inverse of `cutoff`."""
+    if rule.unit == RetentionRule.Unit.DAYS:
+        return event_day + dt.timedelta(days=rule.duration + 1)
+    months = rule.duration * (12 if rule.unit == RetentionRule.Unit.YEARS else 1)
+    return add_months(event_day, months) + dt.timedelta(days=1)
+
+
 def cutoff(rule: RetentionRule, today: dt.date | None = None) -> dt.date:
     """Rows whose event falls before this day are past retention: an event on the cutoff
     day itself is kept until the next night."""

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGLISH = ROOT / "locale/en/LC_MESSAGES/django.po"
 FRENCH = ROOT / "locale/fr/LC_MESSAGES/django.po"
 
-HEADER = """# The portal's plural strings as written, under French's plural rule (tools/french_plurals.py).
+HEADER = """# The portal's plural strings as written, under French's plural rule.
+# Written by tools/french_plurals.py: do not edit.
 msgid ""
 msgstr ""
 "Project-Id-Version: portal\\n"
@@ -30,7 +31,9 @@ msgstr ""
 
 # A keyword ("msgid", "msgid_plural", "msgctxt") and its string, which may go on over the
 # following lines as more quoted strings.
-FIELD = re.compile(r'^(msgctxt|msgid|msgid_plural) ("(?:[^"\\]|\\.)*"\n(?:"(?:[^"\\]|\\.)*"\n)*)', re.M)
+FIELD = re.compile(
+    r'^(msgctxt|msgid|msgid_plural) ("(?:[^"\\]|\\.)*"\n(?:"(?:[^"\\]|\\.)*"\n)*)', re.M
+)
 
 
 def plural_entries(po: str) -> list[dict[str, str]]:
@@ -38,7 +41,7 @@ def plural_entries(po: str) -> list[dict[str, str]]:
     for block in po.split("\n\n"):
         if block.lstrip().startswith("#~"):
             continue  # obsolete
-        fields = {key: value for key, value in FIELD.findall(block + "\n")}
+        fields = dict(FIELD.findall(block + "\n"))
         if "msgid_plural" in fields:
             entries.append(fields)
     return entries

@@ -71,8 +71,8 @@ def test_the_page_opens_on_a_summary_and_each_kind_on_demand(demo) -> None:
     assert '<details class="data-kind" open' not in held
     assert "2 documents" in held
     assert "1 facture ou avoir" in held
-    assert "Conservées 10 ans après la date du document, puis effacées." in held
-    assert "Conservées aussi longtemps que « Vos conversations avec notre équipe »." in held
+    assert "Conservation : 10 ans après la date du document, puis effacement." in held
+    assert "Conservation : aussi longtemps que « Vos conversations avec notre équipe »." in held
     assert "Base légale :" in held
 
 
@@ -99,7 +99,7 @@ def test_the_page_speaks_english_to_a_client_who_chose_it(demo) -> None:
     http = logged_in(alice.user)
     http.cookies["django_language"] = "en"
     text = _text(http.get(URL).content.decode())
-    assert "Kept 10 years after" in text
+    assert "Retention: 10 years after" in text
     assert "Acknowledgement of receipt" in text
     assert "2 documents" in text
     assert "Conservées" not in text
@@ -137,26 +137,62 @@ def test_retention_sentences_follow_the_rule_and_the_client_status(alice) -> Non
     general = rule()
     prospects = rule(client_status=Client.Status.PROSPECT, event="last_contact", duration=1)
     at_once = rule(data_kind="dsar.archives", duration=0, event="expiry", action="delete")
-    assert (
-        rule_sentence(general)
-        == "Conservées 3 ans après la fin de la relation commerciale, puis anonymisées."
+    assert rule_sentence(general) == (
+        "Conservation : 3 ans après la fin de la relation commerciale, puis anonymisation."
     )
     assert rule_sentence(prospects) == (
-        "Conservées 1 an après le dernier contact, puis anonymisées."
+        "Conservation : 1 an après le dernier contact, puis anonymisation."
     )
-    assert rule_sentence(at_once) == "Effacées dès l'échéance prévue."
+    assert rule_sentence(at_once) == "Effacement dès l'échéance prévue."
     client_texts = kept_texts(alice, [general, prospects])
     assert client_texts["accounts.client_profile"] == [rule_sentence(general)]
     # What follows the client record says so; what the law keeps says the law's period.
     assert client_texts["accounts.login"] == [
-        "Conservées aussi longtemps que « Votre fiche client »."
+        "Conservation : aussi longtemps que « Votre fiche client »."
     ]
+    assert client_texts["dsar.requests"][0].startswith("Conservation imposée par la loi :")
     assert "5 ans" in client_texts["dsar.requests"][0]
+    # A prospect reads the prospects' rule only: the general one speaks of a relationship
+    # a prospect never had.
     alice.status = Client.Status.PROSPECT
     assert kept_texts(alice, [general, prospects])["accounts.client_profile"] == [
-        rule_sentence(prospects),
-        rule_sentence(general),
+        rule_sentence(prospects)
     ]
+
+
+def test_a_single_record_says_the_day_its_rule_comes(alice) -> None:
+    import datetime as dt
+
+    activity = ProcessingActivity.objects.create(
+        key="t", name="t", purposes="t", legal_basis="b", persons="t", data_categories="t"
+    )
+    ended = RetentionRule(
+        activity=activity,
+        data_kind="accounts.client_profile",
+        label="t",
+        duration=3,
+        unit="years",
+        event="relationship_end",
+        action="anonymise",
+        legal_reference="t",
+    )
+    alice.relationship_ended_on = dt.date(2025, 1, 1)
+    alice.save(update_fields=["relationship_ended_on"])
+    texts = kept_texts(alice, [ended], single={"accounts.client_profile"})
+    assert texts["accounts.client_profile"] == [
+        "Conservation : 3 ans après la fin de la relation commerciale, puis anonymisation. "
+        "Pour vous : à partir du 2 janvier 2028."
+    ]
+    # No end yet, no day; a kind of many rows gives none either.
+    alice.relationship_ended_on = None
+    alice.save(update_fields=["relationship_ended_on"])
+    assert (
+        "Pour vous"
+        not in kept_texts(alice, [ended], single={"accounts.client_profile"})[
+            "accounts.client_profile"
+        ][0]
+    )
+    assert "Pour vous" not in kept_texts(alice, [ended])["accounts.client_profile"][0]
 
 
 def test_summary_counts_and_latest_date_cost_one_query_per_kind(

@@ -45,7 +45,7 @@ def test_each_kind_opens_on_demand(browser, live_server, javascript) -> None:
     expect(page.get_by_text(number)).to_be_hidden()
     expect(profile.locator("summary")).to_contain_text("1 fiche")
     expect(profile.locator("summary")).to_contain_text(
-        "Conservées 3 ans après la fin de la relation commerciale, puis anonymisées."
+        "Conservation : 3 ans après la fin de la relation commerciale, puis anonymisation."
     )
     profile.locator("summary").click()
     expect(profile).to_have_attribute("open", "")

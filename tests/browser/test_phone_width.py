@@ -52,7 +52,7 @@ def test_no_client_page_scrolls_sideways_on_a_phone(browser, live_server, email)
             if href.startswith(("/espace-client/", "/compte/")) and not NOT_PAGES.search(href):
                 queue.append(href)
     context.close()
-    print(f"{email}: scrollWidth checked on {len(seen)} pages at 390 px")
+    print(f"{email}: scrollWidth checked on {len(seen)} pages at 390 px")  # noqa: T201 (-s)
     assert len(seen) >= 15, seen
     assert wide == []
 
