@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.models import Client, ClientTag, ContactRequest, Document, Invitation, Tag, User
+from accounts.user_agents import describe
 from consent.services import consent_scrub_clients
 from portal.personal_data import Activity, Category, FilePersonalData, PersonalData, registry
 
@@ -242,6 +243,7 @@ registry.register(
             "ip": _("adresse IP"),
             "user_agent": _("navigateur"),
         },
+        formatters={"user_agent": describe},
         events={"collection": "created_at", "last_contact": "last_seen_at"},
         ordering=("-last_seen_at",),
     )

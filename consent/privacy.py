@@ -68,7 +68,7 @@ registry.register(
     PersonalData(
         key="consent.states",
         count_text=ngettext_lazy(
-            "%(count)d accord en vigueur", "%(count)d accords en vigueur", "count"
+            "%(count)d choix en vigueur", "%(count)d choix en vigueur", "count"
         ),
         kept_with="accounts.client_profile",
         label=_("Vos choix de prospection en vigueur"),

@@ -28,6 +28,7 @@ from portal.personal_data import (
     PersonalData,
     delete_files_on_commit,
     registry,
+    who_text,
 )
 
 register_action_labels(
@@ -114,6 +115,7 @@ registry.register(
         fields=("created_at", "thread", "author_kind", "body", "read_at"),
         provided_fields=("created_at", "thread", "author_kind", "body"),
         labels={"thread": _("conversation")},
+        formatters={"author_kind": who_text},
         related=("thread",),
         ordering=("-created_at", "-id"),
     )

@@ -332,6 +332,7 @@ def demo_seed() -> list[DemoLogin]:
             "postal_code": "70000",
             "city": "Vesoul",
             "status": Client.Status.CLIENT,
+            "collected_at": timezone.now() - dt.timedelta(days=900),
             "last_purchase_on": today - dt.timedelta(days=40),
             "last_contact_at": timezone.now() - dt.timedelta(days=10),
             "loyalty_card_valid_until": today + dt.timedelta(days=300),
@@ -368,6 +369,7 @@ def demo_seed() -> list[DemoLogin]:
             "city": "Lure",
             "status": Client.Status.PROSPECT,
             "source": "Salon Habitat de Vesoul",
+            "collected_at": timezone.now() - dt.timedelta(days=120),
             "last_contact_at": timezone.now() - dt.timedelta(days=90),
         },
         documents=[
@@ -390,6 +392,7 @@ def demo_seed() -> list[DemoLogin]:
             "postal_code": "25000",
             "city": "Besançon",
             "status": Client.Status.FORMER,
+            "collected_at": timezone.now() - dt.timedelta(days=1500),
             "last_purchase_on": today - dt.timedelta(days=800),
             "relationship_ended_on": today - dt.timedelta(days=700),
         },

@@ -412,6 +412,17 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def who_text(kind: str) -> str:
+    """Who wrote or did something, as the client it concerns reads it: "Vous", "Notre
+    équipe", "Le portail, automatiquement"."""
+    words = {
+        "client": _("Vous"),
+        "staff": _("Notre équipe"),
+        "system": _("Le portail, automatiquement"),
+    }
+    return str(words.get(kind, "—"))
+
+
 def _blank_dash(value: str) -> str:
     return "" if value == "—" else value
 

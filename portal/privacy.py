@@ -23,7 +23,7 @@ from portal.audit import (
     register_action_labels,
 )
 from portal.models import AuditChainHead, AuditEvent, ContactDigestKey, Controller, FileDeletion
-from portal.personal_data import Activity, Category, PersonalData, registry
+from portal.personal_data import Activity, Category, PersonalData, registry, who_text
 
 register_action_labels(
     {
@@ -86,7 +86,7 @@ registry.register(
         model=AuditEvent,
         client_path="client",
         fields=("at", "action", "actor_kind", "ip"),
-        formatters={"action": client_action_label},
+        formatters={"action": client_action_label, "actor_kind": who_text},
         events={"collection": "at"},
         # Security logs: kept 6 to 12 months whoever they are about; a purge must take a
         # whole stretch from the start of the chain.

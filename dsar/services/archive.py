@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import capfirst, slugify
 
+from accounts.data_page import kept_texts, rule_sentence
 from accounts.models import Client
 from dsar.models import AccessArchive, DataRequest, Kind
 from dsar.services.requests import _locked, record_event, require_identity
@@ -123,7 +124,6 @@ def write_archive(handle: IO[bytes], client: Client, *, portability: bool) -> No
     letter, the documents, a CSV per kind of data for people (their column names, Paris
     times, Oui/Non) and a JSON per kind for machines (stable keys, ISO 8601 UTC times).
     A kind the portal holds nothing of for this client gets no file."""
-    from accounts.data_page import kept_texts
     from retention.models import RetentionRule
 
     language = client.language or "fr"
@@ -270,9 +270,34 @@ def letter_context(client: Client) -> dict[str, Any]:
             (str(d.label), str(d.legal_obligation)) for d in registry if d.legal_obligation
         ],
         "source": client.source,
-        "rules": rules_for(client),
+        "rules": [(rule.label, rule_sentence(rule)) for rule in rules_for(client)],
         "recipients": recipients(),
     }
+
+
+# What the standard PDF fonts (Latin-1) lack, written with what they have: typographic
+# apostrophes and dashes are common in names typed on a phone.
+PDF_SUBSTITUTES = str.maketrans(
+    {
+        "\u2019": "'",  # right single quotation mark, the phone's apostrophe
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2014": "-",  # em dash
+        "\u2013": "-",  # en dash
+        "…": "...",
+        "œ": "oe",
+        "Œ": "OE",
+        "€": "EUR",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+
+
+def pdf_safe(text: str) -> str:
+    """French text the standard PDF fonts can draw; a sign beyond them becomes "?"."""
+    return text.translate(PDF_SUBSTITUTES).encode("latin-1", "replace").decode("latin-1")
 
 
 def letter_pdf(text: str) -> bytes:
@@ -282,9 +307,7 @@ def letter_pdf(text: str) -> bytes:
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
     pdf.set_font("Helvetica", size=10)
-    # The standard PDF fonts cover Windows-1252: French text fits, rarer signs are replaced.
-    safe = text.encode("cp1252", "replace").decode("cp1252")
-    for paragraph in safe.split("\n"):
+    for paragraph in pdf_safe(text).split("\n"):
         pdf.multi_cell(0, 5, paragraph or " ", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 

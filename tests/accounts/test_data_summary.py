@@ -204,3 +204,44 @@ def test_summary_counts_and_latest_date_cost_one_query_per_kind(
     assert documents.total == 1
     assert documents.count_text == "1 document"
     assert documents.latest is not None
+
+
+def test_a_browser_is_named_as_a_person_knows_it() -> None:
+    from accounts.user_agents import describe
+
+    assert (
+        describe(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/156.0.0.0 Safari/537.36"
+        )
+        == "Chrome sur Linux"
+    )
+    assert (
+        describe(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+        )
+        == "Safari sur iPhone"
+    )
+    assert (
+        describe(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0"
+        )
+        == "Edge sur Windows"
+    )
+    assert (
+        describe(
+            "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36"
+        )
+        == "Samsung Internet sur Android"
+    )
+    assert (
+        describe(
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0"
+        )
+        == "Firefox sur macOS"
+    )
+    assert describe("curl/8.0") == "Navigateur inconnu"
+    assert describe("") == "—"

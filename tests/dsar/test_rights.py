@@ -92,7 +92,7 @@ def test_the_archive_reads_in_french_for_a_person(alice, staff) -> None:
     alice.documents.update(uploaded_at="2026-01-15T23:30:00Z")
     zf = _zip(archive.archive_build(request=file_request(alice), by=staff))
     documents = zf.read("tableaux/vos-documents.csv").decode("utf-8-sig")
-    assert "16 janvier 2026 00:30" in documents
+    assert "16 janvier 2026 à 00:30" in documents
     raw = json.loads(zf.read("donnees/accounts.documents.json"))
     assert raw[0]["uploaded_at"] == "2026-01-15T23:30:00+00:00"
     assert json.loads(zf.read("donnees/consent.ledger.json"))[0]["granted"] is True
@@ -132,11 +132,20 @@ def test_the_access_letter_gives_the_register_s_retention_and_recipients(alice, 
     for rule in RetentionRule.objects.filter(preset="piscine", client_status="prospect"):
         assert rule.label not in letter  # alice is a client, not a prospect
     invoices = for_clients.get(data_kind="accounts.documents", event="document_date", unit="years")
-    assert (
-        f"{invoices.label} : {invoices.duration} ans après la date du document (supprimer" in letter
+    line = (
+        f"{invoices.label} — Conservation : {invoices.duration} ans après la date du document, "
+        "puis effacement."
     )
+    assert line in letter
     assert "filiales, partenaires et prestataires" in letter
     assert "chacun selon ses fonctions" not in letter  # the register names the recipients
+    # The printed letter (lettre.pdf) says the same as the web one.
+    from django.template.loader import render_to_string
+
+    text = render_to_string("dsar/access_letter.txt", archive.letter_context(alice))
+    assert line in text
+    assert "filiales, partenaires et prestataires" in text
+    assert "chacun selon ses fonctions" not in text
 
 
 def test_portability_holds_only_what_the_person_provided(alice, staff) -> None:
@@ -350,3 +359,16 @@ def test_the_access_letter_addresses_the_person(alice, staff, civility, salutati
         assert f"\n{salutation}" in letter or f"<p>{salutation}</p>" in letter
         assert "Madame, Monsieur Alice" not in letter
         assert "Alice Martin" in letter
+
+
+def test_the_printed_letter_takes_any_name(alice, staff) -> None:
+    """A name typed on a phone (typographic apostrophe), a dash or a sign no PDF font has
+    never stops the archive."""
+    from dsar.services.archive import letter_pdf, pdf_safe
+
+    alice.last_name = "N\u2019Guyen\u2014Œuvray 李"
+    alice.save(update_fields=["last_name"])
+    zf = _zip(archive.archive_build(request=file_request(alice), by=staff))
+    assert zf.read("lettre.pdf").startswith(b"%PDF")
+    assert pdf_safe("N\u2019Guyen\u2014Œuvray 李 …") == "N'Guyen-OEuvray ? ..."
+    assert letter_pdf("Délégué : « é » \u2019").startswith(b"%PDF")
