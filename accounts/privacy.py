@@ -314,6 +314,7 @@ registry.register(
 registry.register(
     PersonalData(
         key="accounts.client_tags",
+        export_as={"tag": "tag__name"},
         count_text=ngettext_lazy("%(count)d catégorie", "%(count)d catégories", "count"),
         kept_with="accounts.client_profile",
         label=_("Vos catégories de client"),

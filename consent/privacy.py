@@ -43,6 +43,7 @@ class LedgerData(PersonalData):
 registry.register(
     LedgerData(
         key="consent.ledger",
+        export_as={"purpose": "purpose__key", "wording": "wording__version"},
         count_text=ngettext_lazy(
             "%(count)d choix enregistré", "%(count)d choix enregistrés", "count"
         ),
@@ -67,6 +68,7 @@ registry.register(
 registry.register(
     PersonalData(
         key="consent.states",
+        export_as={"purpose": "purpose__key"},
         count_text=ngettext_lazy(
             "%(count)d choix en vigueur", "%(count)d choix en vigueur", "count"
         ),

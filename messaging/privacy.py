@@ -104,6 +104,7 @@ registry.register(
 registry.register(
     MessageData(
         key="messaging.messages",
+        export_as={"thread": "thread__subject"},
         count_text=ngettext_lazy("%(count)d message", "%(count)d messages", "count"),
         kept_with="messaging.threads",
         label=_("Vos messages et nos réponses"),
@@ -124,6 +125,7 @@ registry.register(
 registry.register(
     MessageData(
         key="messaging.notes",
+        export_as={"thread": "thread__subject"},
         count_text=ngettext_lazy("%(count)d note", "%(count)d notes", "count"),
         kept_with="messaging.threads",
         label=_("Notes de notre équipe sur vos échanges"),
@@ -178,6 +180,7 @@ registry.register(
 registry.register(
     PersonalData(
         key="messaging.notifications",
+        export_as={"purpose": "purpose__key"},
         count_text=ngettext_lazy("%(count)d envoi", "%(count)d envois", "count"),
         label=_("E-mails et SMS que nous vous avons envoyés"),
         description=_("La date, le canal, l'objet et l'adresse ou le numéro utilisés."),

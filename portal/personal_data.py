@@ -151,6 +151,9 @@ class PersonalData:
     # The kind whose retention rules this one follows when it has none of its own (the
     # messages go with their conversation).
     kept_with: str = ""
+    # For a relation, what the archive's JSON gives instead of a bare row number: the
+    # related row's stable key or name ({"purpose": "purpose__key"}).
+    export_as: Mapping[str, str] = field(default_factory=dict)
     # A page of its own shows this kind to the client (the audit trail, the consent
     # history): the URL name, linked instead of a table.
     client_page: str = ""
@@ -188,7 +191,8 @@ class PersonalData:
         names = self.export_fields(provided_only=provided_only)
         if not names:
             return
-        rows = self.for_client(client).order_by(*self.ordering).values_list(*names)
+        paths = [self.export_as.get(name, name) for name in names]
+        rows = self.for_client(client).order_by(*self.ordering).values_list(*paths)
         for values in rows.iterator(chunk_size=1000):
             yield {name: _json_value(value) for name, value in zip(names, values, strict=True)}
 

@@ -95,7 +95,10 @@ def test_the_archive_reads_in_french_for_a_person(alice, staff) -> None:
     assert "16 janvier 2026 à 00:30" in documents
     raw = json.loads(zf.read("donnees/accounts.documents.json"))
     assert raw[0]["uploaded_at"] == "2026-01-15T23:30:00+00:00"
-    assert json.loads(zf.read("donnees/consent.ledger.json"))[0]["granted"] is True
+    ledger = json.loads(zf.read("donnees/consent.ledger.json"))
+    assert ledger[0]["granted"] is True
+    assert ledger[0]["purpose"] == "newsletter"  # a relation gives its key, not a row number
+    assert ledger[0]["wording"] == 1
     readme = zf.read("LISEZ-MOI.txt").decode()
     assert "index.json" in readme
     assert "ISO 8601" in readme
