@@ -131,3 +131,69 @@ def test_a_violation_is_found_when_there_is_one(page, live_server, axe_source) -
     )
     ids = {v["id"] for v in _check(page, axe_source)}
     assert "image-alt" in ids
+
+
+def test_pages_reached_from_an_email_have_no_serious_violation(
+    browser, live_server, axe_source
+) -> None:
+    """The public pages no link of the portal leads to: those of the links in our emails,
+    each as it first opens and once its button is pressed, and a link gone wrong."""
+    from django.core import mail
+
+    from accounts.models import Client
+    from accounts.services import client_invite
+    from consent.models import Purpose
+    from consent.tokens import make_token
+    from portal.audit import Actor
+    from retention.services.warnings import keep_token
+    from tests.factories import ClientFactory
+
+    call_command("seed_demo", "--force", verbosity=0)
+    alice = Client.objects.get(email="alice@client.test")
+    newsletter = Purpose.objects.get(key="newsletter")
+    emma = ClientFactory(user=None, email="emma@client.test")
+    client_invite(client=emma, by=Actor.system())
+    invitation = re.search(r"https?://[^/\s]+(/compte/invitation/[^/\s]+/)", mail.outbox[-1].body)
+    assert invitation
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    base = live_server.url
+    results: dict[str, list[dict]] = {}
+
+    def check(label: str, url: str | None = None, press: str | None = None) -> None:
+        if url is not None:
+            page.goto(base + url)
+        if press is not None:
+            page.get_by_role("button", name=re.compile(press)).first.click()
+            page.wait_for_load_state()
+        results[label] = _check(page, axe_source)
+
+    unsubscribe = f"/desinscription/{make_token(client_id=alice.pk, purpose_id=newsletter.pk)}/"
+    check("désinscription", unsubscribe)
+    check("désinscription faite", press="Confirmer la désinscription")
+    check("conserver mes données", f"/conserver/{keep_token(alice)}/")
+    check("données conservées", press="Oui, conservez-les")
+    check("invitation", invitation.group(1))
+    check("lien invalide", "/desinscription/abimé/")
+    page.goto(base + "/contact/")
+    page.get_by_role("button", name="Tout refuser").first.click()
+    page.fill("input[name=first_name]", "Emma")
+    page.fill("input[name=last_name]", "Roux")
+    page.fill("input[name=email]", "emma.roux@client.test")
+    page.fill("textarea[name=message]", "Bonjour, un devis pour une piscine coque.")
+    page.check("input[name=purpose_newsletter]")
+    check("demande de contact envoyée", press="Envoyer")
+    confirmation = re.search(
+        r"https?://[^/\s]+(/contact/confirmation/[^\s]+/)", mail.outbox[-1].body
+    )
+    assert confirmation, mail.outbox[-1].body
+    check("confirmation de l'accord", confirmation.group(1))
+    check("accord confirmé", press="Je confirme")
+    context.close()
+    _report("liens des e-mails", results)
+    assert len(results) == 9
+    blocking = {
+        label: [v for v in violations if v["impact"] in BLOCKING or v["id"] == "landmark-unique"]
+        for label, violations in results.items()
+    }
+    assert {label: v for label, v in blocking.items() if v} == {}
