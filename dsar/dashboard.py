@@ -87,6 +87,7 @@ def figures(months: int = 12) -> dict[str, Any]:
         "bars": bars,
         "chart_width": months * (BAR_WIDTH + GAP) + 60,
         "chart_height": CHART_HEIGHT + 30,
+        "label_y": CHART_HEIGHT + 15,
         "bar_width": BAR_WIDTH,
         "legend": [{"label": k.label, "colour": COLOURS[k]} for k in Kind],
         "median_days": round(statistics.median(durations), 1) if durations else None,
