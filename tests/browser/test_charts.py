@@ -48,9 +48,9 @@ def test_both_charts_draw_their_bars(browser, live_server, alice, dana, language
     refused: list[str] = []
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     staff_log_in(page, live_server, dana)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
