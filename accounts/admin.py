@@ -130,6 +130,14 @@ class DocumentInline(admin.TabularInline):
     readonly_fields = ("download",)
     show_change_link = True
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A reader who may not change documents gets the download link, not the private
+        # file's name (which has no address of its own).
+        fields = super().get_fields(request, obj)
+        if not self.has_change_permission(request, obj):
+            return [name for name in fields if name != "file"]
+        return fields
+
     @admin.display(description=_("Télécharger"))
     def download(self, document: Document) -> str:
         if not document.pk:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.utils.translation import gettext as _
+
+# The request an admin page is drawn for, so that what the page links to can be checked
+# against what its reader may open.
+_current_request: ContextVar[HttpRequest | None] = ContextVar("admin_request", default=None)
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -20,7 +26,7 @@ class PortalAdminSite(admin.AdminSite):
         (Django's admin filters on the raw values)."""
         model_admin = getattr(view, "__self__", None)
         if not isinstance(model_admin, admin.ModelAdmin):
-            return super().admin_view(view, cacheable)
+            return super().admin_view(_with_request(view), cacheable)
 
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -36,7 +42,41 @@ class PortalAdminSite(admin.AdminSite):
                 # answers that no row matches).
                 return HttpResponseBadRequest(_("Un nombre saisi est bien trop grand."))
 
-        return super().admin_view(checked, cacheable)
+        return super().admin_view(_with_request(checked), cacheable)
+
+
+def _with_request(view: Any) -> Any:
+    @wraps(view)
+    def remembered(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        token = _current_request.set(request)
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()  # drawn now, while the request is known
+            return response
+        finally:
+            _current_request.reset(token)
+
+    return remembered
+
+
+_django_admin_url = helpers.AdminReadonlyField.get_admin_url  # type: ignore[attr-defined]
+
+
+def _admin_url_if_allowed(self: Any, remote_field: Any, remote_obj: Any) -> Any:
+    """A read-only link to a related row (a thread's assignee, a document's uploader) only
+    when the reader may open that row: Django's admin links it whatever the reader's
+    permissions, and a team member was sent to a refusal."""
+    request = _current_request.get()
+    related_admin = self.model_admin.admin_site._registry.get(type(remote_obj))
+    if request is not None and (
+        related_admin is None or not related_admin.has_view_permission(request, remote_obj)
+    ):
+        return str(remote_obj)
+    return _django_admin_url(self, remote_field, remote_obj)
+
+
+helpers.AdminReadonlyField.get_admin_url = _admin_url_if_allowed  # type: ignore[attr-defined]
 
 
 def _dates_are_valid(model_admin: admin.ModelAdmin, request: HttpRequest) -> bool:

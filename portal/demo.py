@@ -9,15 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts
 from accounts.models import Client, ClientTag, Document, Tag, User
-from accounts.roles import DPO_GROUP
-from accounts.roles import TEAM_GROUP as STAFF_GROUP
+from accounts.roles import DPO_GROUP, OWNER_GROUP, TEAM_GROUP, roles_ensure
 from consent.models import ConsentRecord, Method, Purpose
 from consent.services import Proof, consent_set
 from dsar.models import DataRequest, Kind, RequestChannel
@@ -28,71 +27,6 @@ from retention.presets import preset_apply
 
 STAFF_PASSWORD = "Equipe-Demo-2026!"
 CLIENT_PASSWORD = "Piscine-Demo-2026"
-
-
-STAFF_PERMISSIONS = {
-    "accounts": [
-        "view_client",
-        "add_client",
-        "change_client",
-        "view_document",
-        "change_document",
-        "view_invitation",
-    ],
-    "consent": ["view_consentrecord", "add_consentrecord", "view_consentstate", "view_purpose"],
-    "messaging": [
-        "view_thread",
-        "change_thread",
-        "view_cannedreply",
-        "add_cannedreply",
-        "change_cannedreply",
-        "view_appointment",
-        "add_appointment",
-        "change_appointment",
-        "view_campaign",
-        "add_campaign",
-        "change_campaign",
-        "view_notification",
-        "view_servicelevel",
-        "change_servicelevel",
-        "add_openingperiod",
-        "change_openingperiod",
-        "delete_openingperiod",
-        "view_openingperiod",
-    ],
-}
-DPO_PERMISSIONS = {
-    "accounts": [
-        "view_client",
-        "add_client",
-        "change_client",
-        "view_document",
-        "change_document",
-        "delete_document",
-        "view_invitation",
-        "view_user",
-    ],
-    "consent": [
-        "view_consentrecord",
-        "add_consentrecord",
-        "view_consentstate",
-        "view_purpose",
-        "change_purpose",
-        "view_suppression",
-        "view_cookiechoice",
-    ],
-    "dsar": [
-        "view_datarequest",
-        "add_datarequest",
-        "change_datarequest",
-        "view_identity_document",
-        "view_requestevent",
-        "view_accessarchive",
-        "view_postmortemdirective",
-    ],
-    "retention": ["view_legalhold", "add_legalhold", "change_legalhold"],
-    "portal": ["view_auditevent", "view_controller", "change_controller"],
-}
 
 
 @dataclass(frozen=True)
@@ -136,13 +70,11 @@ def minimal_pdf(*lines: str) -> bytes:
     return bytes(out)
 
 
-def _group(name: str, permissions: dict[str, list[str]]) -> Group:
-    group, _created = Group.objects.get_or_create(name=name)
-    for app_label, codenames in permissions.items():
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-        )
-    return group
+def _group(name: str) -> Group:
+    """A role as the migrations created it (accounts/roles.py), or as the business has
+    since edited it."""
+    roles_ensure()
+    return Group.objects.get(name=name)
 
 
 def _login(email: str, password: str, *, is_staff: bool = False) -> User:
@@ -316,10 +248,12 @@ def demo_seed() -> list[DemoLogin]:
         controller.dpo_address = "Piscines du Val — DPO\n12 rue des Lilas\n70000 Vesoul"
         controller.save()
 
+    owner = _login("gerant@entreprise.test", STAFF_PASSWORD, is_staff=True)
+    owner.groups.add(_group(OWNER_GROUP))
     staff = _login("equipe@entreprise.test", STAFF_PASSWORD, is_staff=True)
-    staff.groups.add(_group(STAFF_GROUP, STAFF_PERMISSIONS))
+    staff.groups.add(_group(TEAM_GROUP))
     dpo = _login("dpo@entreprise.test", STAFF_PASSWORD, is_staff=True)
-    dpo.groups.add(_group(DPO_GROUP, DPO_PERMISSIONS))
+    dpo.groups.add(_group(DPO_GROUP))
 
     alice = _client(
         email="alice@client.test",
@@ -420,8 +354,17 @@ def demo_seed() -> list[DemoLogin]:
     # Withdrawing every purpose puts her on the suppression list.
     _choices(chantal, {p.key: False for p in Purpose.objects.filter(is_active=True)}, Method.PORTAL)
     return [
-        DemoLogin("équipe (accès à l'administration)", staff.email, STAFF_PASSWORD),
-        DemoLogin("délégué à la protection des données", dpo.email, STAFF_PASSWORD),
+        DemoLogin("gérant (toute l'administration)", owner.email, STAFF_PASSWORD),
+        DemoLogin(
+            "équipe (clients, messages, rendez-vous, documents, campagnes)",
+            staff.email,
+            STAFF_PASSWORD,
+        ),
+        DemoLogin(
+            "délégué à la protection des données (demandes, registre, journal)",
+            dpo.email,
+            STAFF_PASSWORD,
+        ),
         DemoLogin("cliente avec carte de fidélité", "alice@client.test", CLIENT_PASSWORD),
         DemoLogin("prospect", "bruno@client.test", CLIENT_PASSWORD),
         DemoLogin("ancienne cliente", "chantal@client.test", CLIENT_PASSWORD),

@@ -29,6 +29,7 @@ PERSONAS = {
     "alice": ("alice@client.test", ["/espace-client/", "/espace-client/donnees-personnelles/"]),
     "bruno": ("bruno@client.test", ["/espace-client/", "/espace-client/donnees-personnelles/"]),
     "chantal": ("chantal@client.test", ["/espace-client/"]),
+    "gerant": ("gerant@entreprise.test", ["/admin/"]),
     "equipe": ("equipe@entreprise.test", ["/admin/"]),
     "dpo": ("dpo@entreprise.test", ["/admin/"]),
 }

@@ -39,8 +39,8 @@ def test_staff_access_shows_a_role_a_purpose_and_no_name_or_address(
 
 
 def test_the_dpo_and_the_owner_are_named_by_their_role(alice, alice_http, carol, db) -> None:
-    dpo = _staff("dpo@entreprise.test", group=Group.objects.create(name=DPO_GROUP))
-    owner = _staff("gerant@entreprise.test", group=Group.objects.create(name=OWNER_GROUP))
+    dpo = _staff("dpo@entreprise.test", group=Group.objects.get_or_create(name=DPO_GROUP)[0])
+    owner = _staff("gerant@entreprise.test", group=Group.objects.get_or_create(name=OWNER_GROUP)[0])
     audit_log(action="dsar.request.viewed", by=Actor(user=dpo), client=alice)
     audit_log(action="accounts.document.viewed", by=Actor(user=owner), client=alice)
     controller = Controller.load()

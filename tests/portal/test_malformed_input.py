@@ -182,7 +182,7 @@ def test_the_client_area_and_public_pages_refuse_bad_input_cleanly(demo, who) ->
 
 
 def test_the_admin_refuses_bad_input_cleanly(demo) -> None:
-    owner = UserFactory(email="gerant@entreprise.test", is_staff=True, is_superuser=True)
+    owner = UserFactory(email="proprietaire@entreprise.test", is_staff=True, is_superuser=True)
     TOTP.activate(owner, generate_totp_secret())
     http = _http(owner)
     for model, model_admin in admin.site._registry.items():

@@ -51,7 +51,7 @@ def ones(db) -> None:
 
 
 def test_no_admin_page_writes_a_singular_with_a_plural(ones) -> None:
-    owner = UserFactory(email="gerant@entreprise.test", is_staff=True, is_superuser=True)
+    owner = UserFactory(email="proprietaire@entreprise.test", is_staff=True, is_superuser=True)
     TOTP.activate(owner, generate_totp_secret())
     http = logged_in(owner)
     links = [

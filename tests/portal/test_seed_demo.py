@@ -19,6 +19,7 @@ def test_seed_demo_prints_the_logins_and_is_harmless_twice(capsys) -> None:
     call_command("seed_demo")
     out = capsys.readouterr().out
     for email in (
+        "gerant@entreprise.test",
         "equipe@entreprise.test",
         "dpo@entreprise.test",
         "alice@client.test",
@@ -29,7 +30,7 @@ def test_seed_demo_prints_the_logins_and_is_harmless_twice(capsys) -> None:
     counts = (User.objects.count(), Client.objects.count(), Document.objects.count())
     call_command("seed_demo")
     assert (User.objects.count(), Client.objects.count(), Document.objects.count()) == counts
-    assert counts == (5, 3, 6)
+    assert counts == (6, 3, 6)
     from consent.models import ConsentRecord, Suppression
 
     records = ConsentRecord.objects.count()
