@@ -1,0 +1,93 @@
+"""`manage.py create_owner EMAIL`: the business's first account, without email working yet.
+
+The account is created verified, with the "Gérant" role and no password; the command prints a
+one-time link (valid PASSWORD_RESET_TIMEOUT, three days by default) where the owner chooses
+the password. At the first visit of /admin/ they enrol an authenticator app (TOTP). Run again
+for an existing owner, it prints a fresh link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.models import User
+from accounts.roles import OWNER_GROUP, roles_ensure
+from portal.audit import Actor, audit_log
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Crée le compte du gérant (adresse vérifiée, rôle « Gérant ») et affiche un lien à "
+        "usage unique pour choisir son mot de passe."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("email")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        email = options["email"].strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise CommandError(
+                _("Adresse e-mail invalide : %(email)s") % {"email": email}
+            ) from None
+        with transaction.atomic():
+            roles_ensure()
+            owners = Group.objects.get(name=OWNER_GROUP)
+            user = User.objects.filter(email__iexact=email).first()
+            if user is not None and not user.groups.filter(pk=owners.pk).exists():
+                raise CommandError(
+                    _("Un compte existe déjà pour %(email)s, sans le rôle « Gérant ».")
+                    % {"email": email}
+                )
+            if user is None:
+                user = User(email=email, is_staff=True)
+                user.set_unusable_password()
+                user.save()
+                user.groups.add(owners)
+                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+                audit_log(action="accounts.owner.created", by=Actor.system(), target=user)
+        path = reverse(
+            "account_reset_password_from_key",
+            kwargs={
+                "uidb36": user_pk_to_url_str(user),
+                "key": default_token_generator.make_token(user),
+            },
+        )
+        days = settings.PASSWORD_RESET_TIMEOUT // 86400
+        self.stdout.write(
+            _("Compte du gérant : %(email)s (rôle « Gérant », adresse vérifiée).")
+            % {"email": email}
+        )
+        self.stdout.write(
+            ngettext(
+                "Choisissez le mot de passe à cette adresse, valable %(days)s jour et une seule "
+                "fois :",
+                "Choisissez le mot de passe à cette adresse, valable %(days)s jours et une seule "
+                "fois :",
+                days,
+            )
+            % {"days": days}
+        )
+        self.stdout.write(f"  {settings.PORTAL_BASE_URL}{path}")
+        self.stdout.write(
+            _(
+                "Puis connectez-vous à %(admin)s : une application d'authentification (Aegis, "
+                "FreeOTP, Google Authenticator…) vous sera demandée à la première visite."
+            )
+            % {"admin": f"{settings.PORTAL_BASE_URL}/admin/"}
+        )
