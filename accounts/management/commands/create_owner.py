@@ -21,7 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.roles import OWNER_GROUP, roles_ensure
@@ -29,7 +29,7 @@ from portal.audit import Actor, audit_log
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = (
         "Crée le compte du gérant (adresse vérifiée, rôle « Gérant ») et affiche un lien à "
         "usage unique pour choisir son mot de passe."
     )
