@@ -49,6 +49,32 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label=_("Copie reçue (PDF, JPEG ou PNG)"))
 
 
+# The answer a request of each kind usually gets, for staff to adapt before sending (an
+# erasure and an objection close by being carried out, with a letter of their own).
+MODEL_ANSWERS = {
+    Kind.ACCESS: _(
+        "Vous trouverez la copie de toutes les données que nous détenons sur vous dans votre "
+        "espace client, rubrique « Vos données personnelles », avec le courrier qui précise "
+        "leurs finalités, leurs destinataires et leurs durées de conservation."
+    ),
+    Kind.RECTIFICATION: _(
+        "Nous avons corrigé les données que vous nous avez signalées. Vous pouvez vérifier "
+        "vos coordonnées à tout moment dans votre espace client."
+    ),
+    Kind.RESTRICTION: _(
+        "Le traitement de vos données est limité : nous les conservons sans les utiliser, "
+        "le temps de la vérification. Nous vous préviendrons avant de lever cette limitation."
+    ),
+    Kind.PORTABILITY: _(
+        "Vous trouverez les données que vous nous avez fournies, dans un format réutilisable "
+        "(JSON et CSV), dans votre espace client."
+    ),
+    Kind.POST_MORTEM: _(
+        "Vos directives sont enregistrées. Vous pouvez les modifier à tout moment."
+    ),
+}
+
+
 class AnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("Réponse au demandeur"), required=False, widget=forms.Textarea(attrs={"rows": 5})

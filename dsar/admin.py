@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,9 +17,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import ViewAuditedAdmin
+from accounts.models import Client
 from dsar import dashboard
-from dsar.actions import ACTIONS
-from dsar.models import OPEN_STATUSES, AccessArchive, DataRequest, IdentityDocument, RequestEvent
+from dsar.actions import ACTIONS, MODEL_ANSWERS
+from dsar.models import (
+    OPEN_STATUSES,
+    AccessArchive,
+    DataRequest,
+    IdentityDocument,
+    Kind,
+    RequestEvent,
+)
+from dsar.privacy import request_action_label
 from dsar.services.identity import identity_document_read
 from dsar.services.requests import request_create
 from portal.admin_tools import ReadOnlyInline
@@ -56,9 +65,13 @@ class DueFilter(admin.SimpleListFilter):
 
 class RequestEventInline(ReadOnlyInline):
     model = RequestEvent
-    fields = ("at", "action", "actor", "note", "letter_link", "details")
+    fields = ("at", "step", "actor", "note", "letter_link", "details")
     readonly_fields = fields
     verbose_name_plural = _("Historique de la demande")
+
+    @admin.display(description=_("étape"))
+    def step(self, event: RequestEvent) -> str:
+        return request_action_label(event.action)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RequestEvent]:
         return super().get_queryset(request).select_related("actor")
@@ -77,11 +90,22 @@ class RequestEventInline(ReadOnlyInline):
         changes = event.data.get("changes")
         if not changes:
             return ""
-        return "; ".join(f"{name} : « {old} » → « {new} »" for name, (old, new) in changes.items())
+        return "; ".join(
+            f"{_field_label(name)} : « {old} » → « {new} »" for name, (old, new) in changes.items()
+        )
+
+
+def _field_label(name: str) -> str:
+    """A client field as staff read it ("téléphone"), not its name in the code ("phone")."""
+    try:
+        return str(getattr(Client._meta.get_field(name), "verbose_name", name))
+    except FieldDoesNotExist:
+        return name
 
 
 class AccessArchiveInline(ReadOnlyInline):
     model = AccessArchive
+    verbose_name_plural = _("Copies des données")
     fields = ("created_at", "portability", "size", "expires_at", "downloaded_at", "deleted_at")
     readonly_fields = fields
 
@@ -298,7 +322,11 @@ class DataRequestAdmin(ViewAuditedAdmin):
             raise Http404
         if not self.has_change_permission(request, data_request):
             raise PermissionDenied
-        initial = {"assignee": request.user.pk} if name == "assign" else None
+        initial: dict[str, Any] | None = None
+        if name == "assign":
+            initial = {"assignee": request.user.pk}
+        elif name == "close":
+            initial = {"answer": MODEL_ANSWERS.get(Kind(data_request.kind), "")}
         posted = request.method == "POST"
         form = action.form(
             request.POST if posted else None, request.FILES if posted else None, initial=initial

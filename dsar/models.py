@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, private_storage
@@ -162,7 +162,10 @@ class RequestEvent(models.Model):
         ordering = ("at", "id")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        from dsar.privacy import request_action_label
+
+        at = formats.date_format(timezone.localtime(self.at), "DATETIME_FORMAT")
+        return f"{at} — {request_action_label(self.action)}"
 
 
 def identity_upload_to(instance: IdentityDocument, filename: str) -> str:
@@ -177,8 +180,8 @@ class IdentityDocument(models.Model):
         DataRequest, on_delete=models.CASCADE, related_name="identity_documents"
     )
     file = models.FileField(storage=private_storage, upload_to=identity_upload_to, max_length=200)
-    content_type = models.CharField(max_length=100)
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    content_type = models.CharField(_("type de fichier"), max_length=100)
+    uploaded_at = models.DateTimeField(_("reçue le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("pièce d'identité")
@@ -198,15 +201,15 @@ class AccessArchive(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     request = models.ForeignKey(DataRequest, on_delete=models.PROTECT, related_name="archives")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="access_archives")
-    portability = models.BooleanField(default=False)
+    portability = models.BooleanField(_("portabilité"), default=False)
     file = models.FileField(
         storage=private_storage, upload_to=archive_upload_to, max_length=200, blank=True
     )
-    size = models.PositiveBigIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    downloaded_at = models.DateTimeField(null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
+    created_at = models.DateTimeField(_("préparée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("disponible jusqu'au"))
+    downloaded_at = models.DateTimeField(_("téléchargée le"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("fichier supprimé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("archive de données")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -119,12 +122,29 @@ class InboxFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CannedReplySelect(forms.Select):
+    """The list of canned replies, and the button that brings the chosen one into the answer
+    without JavaScript (static/js/admin_canned.js hides it and fills the answer at once)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        select = super().render(name, value, attrs, renderer)
+        return format_html(
+            '{} <button type="submit" name="_use_canned" value="1" class="button">{}</button>',
+            select,
+            _("Reprendre la réponse type"),
+        )
+
+
 class ThreadReplyForm(forms.ModelForm):
     canned_reply = forms.ModelChoiceField(
         label=_("Réponse type"),
         queryset=CannedReply.objects.filter(is_active=True),
         required=False,
-        help_text=_("Reprise au début de votre réponse, avec le prénom du client."),
+        widget=CannedReplySelect,
+        help_text=_(
+            "Son texte, au prénom du client, vient dans la réponse ci-dessous : relisez-le, "
+            "complétez-le, puis enregistrez pour l'envoyer."
+        ),
     )
     reply = forms.CharField(
         label=_("Réponse"), required=False, widget=forms.Textarea(attrs={"rows": 8})
@@ -153,12 +173,24 @@ class ThreadReplyForm(forms.ModelForm):
             last = self.instance.messages.order_by("-pk").values_list("pk", flat=True).first()
             self.fields["seen_up_to"].initial = last
             self.fields["seen_assignee"].initial = self.instance.assigned_to_id
+            # Each reply's text for this client, read by admin_canned.js to fill the answer.
+            texts = {
+                str(canned.pk): canned.render(self.instance.client)
+                for canned in self.fields["canned_reply"].queryset  # type: ignore[attr-defined]
+            }
+            self.fields["canned_reply"].widget.attrs.update(
+                {"data-canned-texts": json.dumps(texts), "data-fills": "id_reply"}
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         canned, reply = cleaned.get("canned_reply"), (cleaned.get("reply") or "").strip()
-        if canned is not None:
-            reply = "\n\n".join(p for p in (canned.render(self.instance.client), reply) if p)
+        if canned is not None and not reply:
+            # Chosen but never brought into the answer (no JavaScript): nothing goes unread.
+            self.add_error(
+                "canned_reply",
+                _("Cliquez « Reprendre la réponse type », relisez-la, puis enregistrez."),
+            )
         if not reply and cleaned.get("attachments"):
             self.add_error("reply", _("Écrivez un mot pour accompagner les pièces jointes."))
         if not reply and cleaned.get("internal"):
@@ -228,6 +260,21 @@ class ThreadAdmin(ViewAuditedAdmin):
 
     class Media:
         css = ADMIN_CSS
+        js = ("js/admin_canned.js",)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        """Without JavaScript, « Reprendre la réponse type » comes back here with ?canned=<id>:
+        the answer opens filled with that reply, for staff to read before sending."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        canned_id = request.GET.get("canned", "")
+        if obj is not None and canned_id.isdigit():
+            canned = CannedReply.objects.filter(pk=int(canned_id), is_active=True).first()
+            if canned is not None:
+                form.base_fields["reply"] = copy.deepcopy(form.base_fields["reply"])
+                form.base_fields["reply"].initial = canned.render(obj.client)
+        return form
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Thread]:
         unread = Q(messages__author_kind=Message.Author.CLIENT, messages__read_at__isnull=True)
@@ -259,6 +306,9 @@ class ThreadAdmin(ViewAuditedAdmin):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
+        if request.method == "POST" and "_use_canned" in request.POST:
+            canned = request.POST.get("canned_reply", "")
+            return redirect(f"{request.path}?canned={canned}" if canned.isdigit() else request.path)
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
             thread = self.get_object(request, object_id)

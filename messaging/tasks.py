@@ -23,10 +23,13 @@ def send_notification(self: Any, pk: int) -> str:
     """Thin: the outbox row decides. A transient provider error retries with backoff
     (30 s, 1 min, 2 min… at most 30 min); running twice never sends twice."""
     try:
-        return str(notification_send(pk).status)
+        notification = notification_send(pk)
     except TransientSendError as error:
         countdown = min(1800, settings.NOTIFICATION_RETRY_SECONDS * 2**self.request.retries)
         raise self.retry(exc=error, countdown=countdown) from error
+    if notification.campaign_id:
+        campaigns.campaign_mark_sent_if_done(notification.campaign_id)
+    return str(notification.status)
 
 
 @shared_task(name="messaging.tasks.release_due")
@@ -46,6 +49,9 @@ def send_notifications(pks: list[int]) -> int:
                 sent += notification_send(pk, connection=connection).status == SENT
             except TransientSendError:
                 send_notification.apply_async((pk,), countdown=settings.NOTIFICATION_RETRY_SECONDS)
+    in_campaigns = Notification.objects.filter(pk__in=pks, campaign__isnull=False)
+    for campaign_id in in_campaigns.values_list("campaign_id", flat=True).distinct():
+        campaigns.campaign_mark_sent_if_done(campaign_id)
     return sent
 
 

@@ -56,7 +56,8 @@ class ProcessingActivityAdmin(admin.ModelAdmin):
         return response
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        return super().changelist_view(request, {**(extra_context or {}), "register_exports": True})
+        context = {"register_exports": True, "title": _("Registre des traitements")}
+        return super().changelist_view(request, {**(extra_context or {}), **context})
 
 
 @admin.register(RetentionRule)
@@ -140,4 +141,5 @@ class PurgeRunAdmin(ReadOnlyAdmin):
         )
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        return super().changelist_view(request, {**(extra_context or {}), "chart": purge_chart()})
+        context = {"chart": purge_chart(), "title": _("Historique des purges")}
+        return super().changelist_view(request, {**(extra_context or {}), **context})

@@ -81,7 +81,7 @@ class ProcessingActivity(models.Model):
 
     class Meta:
         verbose_name = _("traitement")
-        verbose_name_plural = _("registre des traitements")
+        verbose_name_plural = _("traitements")
         ordering = ("name",)
 
     def __str__(self) -> str:
@@ -201,7 +201,7 @@ class PurgeRun(models.Model):
 
     class Meta:
         verbose_name = _("purge")
-        verbose_name_plural = _("historique des purges")
+        verbose_name_plural = _("purges")
         ordering = ("-started_at",)
 
     def __str__(self) -> str:

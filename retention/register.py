@@ -28,14 +28,13 @@ def register_columns() -> list[str]:
 
 
 def register_rows() -> list[list[str]]:
+    from accounts.data_page import rule_sentence
+
     rows = []
     activities = ProcessingActivity.objects.prefetch_related("rules").order_by("name")
     for activity in activities:
         retention = "; ".join(
-            f"{rule.label} : {rule.period} "
-            f"({_('à compter de')} {rule.get_event_display()}, {rule.get_action_display()})"
-            for rule in activity.rules.all()
-            if rule.enabled
+            f"{rule.label} — {rule_sentence(rule)}" for rule in activity.rules.all() if rule.enabled
         )
         rows.append(
             [

@@ -15,13 +15,14 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext as _
 
 from accounts.data_page import kept_texts, rule_sentence
 from accounts.models import Client
 from dsar.models import AccessArchive, DataRequest, Kind
-from dsar.services.requests import _locked, record_event, require_identity
+from dsar.services.requests import _locked, record_event, request_close, require_identity
 from portal.audit import Actor
 from portal.files import files_delete_on_commit
 from portal.models import Controller
@@ -77,6 +78,15 @@ def archive_build(*, request: DataRequest, by: Actor) -> AccessArchive:
             letter="archive_ready",
             letter_context={"portability": portability, "expires_at": archive.expires_at},
             data={"size": archive.size, "portability": portability},
+        )
+        # The archive and its letter are the answer: the request is closed with them, and
+        # no second letter goes.
+        request_close(
+            request=request,
+            answer=_("Copie des données envoyée, disponible jusqu'au %(date)s.")
+            % {"date": formats.date_format(timezone.localtime(archive.expires_at), "DATE_FORMAT")},
+            by=by,
+            letter="",
         )
     return archive
 

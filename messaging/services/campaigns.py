@@ -195,7 +195,23 @@ def campaign_fan_out(pk: int, *, now: dt.datetime | None = None) -> int:
                 if pks:
                     transaction.on_commit(partial(_send_chunk, pks))
     Campaign.objects.filter(pk=pk).update(finished_at=timezone.now())
+    campaign_mark_sent_if_done(pk)  # its chunks may all have left already
     return created
+
+
+QUEUED = (Status.PENDING, Status.HELD, Status.SENDING)
+
+
+def campaign_mark_sent_if_done(pk: int) -> bool:
+    """A campaign whose fan-out is over and whose messages have all left reads "Envoyée",
+    as soon as its last chunk is sent. One statement, safe when several workers finish
+    chunks at once: the last to commit sees nothing queued."""
+    waiting = Notification.objects.filter(campaign=OuterRef("pk"), status__in=QUEUED)
+    return bool(
+        Campaign.objects.filter(pk=pk, status=Campaign.Status.SENDING, finished_at__isnull=False)
+        .exclude(Exists(waiting))
+        .update(status=Campaign.Status.SENT)
+    )
 
 
 def _create_chunk(

@@ -4,6 +4,7 @@ import re
 import zipfile
 
 import pytest
+from django.core import mail
 
 from dsar.models import DataRequest, Kind, Status
 from tests.browser.conftest import log_in, staff_log_in
@@ -70,11 +71,10 @@ def test_staff_work_a_request_in_the_admin(page, live_server, alice, dana) -> No
     page.get_by_role("link", name="Générer l'archive").click()
     page.get_by_role("button", name="Générer l'archive").click()
     expect(page.get_by_text("fait")).to_be_visible()
-    page.get_by_role("link", name="Répondre et clore").click()
-    page.get_by_label("Réponse au demandeur").fill(
-        "Votre archive est disponible dans votre espace."
-    )
-    page.get_by_role("button", name="Répondre et clore").click()
+    # The archive and its letter answer the request: it is closed, with one letter sent.
+    expect(page.get_by_role("link", name="Répondre et clore")).to_have_count(0)
     request.refresh_from_db()
     assert request.status == Status.DONE
     assert request.archives.exists()
+    letters = [m for m in mail.outbox if "alice@client.test" in m.to and "prête" in m.subject]
+    assert len(letters) == 1

@@ -375,3 +375,16 @@ def test_the_printed_letter_takes_any_name(alice, staff) -> None:
     assert zf.read("lettre.pdf").startswith(b"%PDF")
     assert pdf_safe("N\u2019Guyen\u2014Œuvray 李 …") == "N'Guyen-OEuvray ? ..."
     assert letter_pdf("Délégué : « é » \u2019").startswith(b"%PDF")
+
+
+def test_the_archive_answers_the_request(alice, staff, django_capture_on_commit_callbacks) -> None:
+    request = file_request(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        archive.archive_build(request=request, by=staff)
+    request.refresh_from_db()
+    assert request.status == Status.DONE
+    assert request.closed_at is not None
+    assert "disponible jusqu'au" in request.answer
+    steps = list(request.events.values_list("action", "letter"))
+    assert steps[-2:] == [("archive_generated", "archive_ready"), ("closed", "")]
+    assert [m.subject for m in mail.outbox].count(mail.outbox[-1].subject) == 1

@@ -19,6 +19,7 @@ from messaging.services.campaigns import (
     CampaignError,
     campaign_cancel,
     campaign_fan_out,
+    campaign_mark_sent_if_done,
     campaign_preview,
     campaign_progress,
     campaign_schedule,
@@ -63,8 +64,13 @@ def send_at(monkeypatch):
     when = {"now": TUESDAY_NOON}
 
     def send(pks):
+        # As the task does: each message, then the campaign marked sent once all have left.
         for pk in pks:
             notification_send(pk, now=when["now"])
+        for campaign_id in Notification.objects.filter(pk__in=pks).values_list(
+            "campaign_id", flat=True
+        ):
+            campaign_mark_sent_if_done(campaign_id)
 
     monkeypatch.setattr("messaging.tasks.send_notifications.delay", send)
     return when
@@ -122,7 +128,8 @@ def test_a_campaign_fans_out_sends_and_reports_its_progress(people, send_at, fan
     campaign = _campaign()
     assert fan_out(campaign.pk, now=TUESDAY_NOON) == 3
     campaign.refresh_from_db()
-    assert campaign.status == Campaign.Status.SENDING
+    # Every message has left: the campaign reads "Envoyée" at once, nobody needs to look.
+    assert campaign.status == Campaign.Status.SENT
     assert campaign.recipients == 3
     assert len(mail.outbox) == 2
     assert sms.outbox[0].body.startswith("Votre entreprise : Nos robots")
@@ -210,6 +217,8 @@ def test_a_service_alert_goes_to_clients_only_without_marketing_consent(people, 
     assert set(notes.values_list("template", flat=True)) == {"service_alert"}
     assert not notes.filter(purpose__isnull=False).exists()
     assert set(notes.values_list("status", flat=True)) == {"sent"}
+    alert.refresh_from_db()
+    assert alert.status == Campaign.Status.SENT  # not "Envoi en cours" with 5 out of 5 sent
     assert "Gel annoncé" in mail.outbox[0].body
     assert "List-Unsubscribe" not in mail.outbox[0].extra_headers
 

@@ -51,12 +51,25 @@ def test_a_reply_with_a_canned_answer_and_a_file_reaches_the_client(alice, erin,
     http = logged_in(erin)
     url = f"{INBOX}{thread.pk}/change/"
     assert "La pompe fait un bruit étrange" in http.get(url).content.decode()
+    # Choosing the canned reply brings it into the answer, to be read; nothing is sent.
+    chosen = http.post(url, {**_reply_form(thread, canned_reply=canned.pk), "_use_canned": "1"})
+    assert chosen.status_code == 302
+    assert chosen["Location"].endswith(f"?canned={canned.pk}")
+    page = http.get(chosen["Location"]).content.decode()
+    assert "Bonjour Alice, notre technicien passe demain.</textarea>" in page
+    assert not thread.messages.filter(author_kind=Message.Author.STAFF).exists()
+    # Chosen but never brought into an empty answer: refused, nothing sent.
+    refused = http.post(url, _reply_form(thread, canned_reply=canned.pk))
+    assert refused.status_code == 200
+    assert "Reprendre la réponse type" in refused.content.decode()
+    assert not thread.messages.filter(author_kind=Message.Author.STAFF).exists()
+    # What staff send is the answer as they edited it.
     response = http.post(
         url,
         _reply_form(
             thread,
             canned_reply=canned.pk,
-            reply="Prévoyez l'accès au local.",
+            reply="Bonjour Alice, notre technicien passe demain.\n\nPrévoyez l'accès au local.",
             attachments=[upload("notice.pdf", PDF_BYTES)],
         ),
     )

@@ -42,7 +42,10 @@ def test_the_register_exports_to_csv_with_the_cnil_columns(dana_http, db) -> Non
     assert "Durées de conservation" in header
     line = rows[rows.index(header) + 1]
     assert line[0] == "Gestion des clients"
-    assert "Fiche client : 3 ans" in line[7]
+    assert (
+        "Fiche client — Conservation : 3 ans après la fin de la relation commerciale, puis anonymisation."
+        in line[7]
+    )
     assert line[2].startswith("b)")
 
 
@@ -68,3 +71,15 @@ def test_the_purge_history_shows_a_chart_per_night(dana_http, db) -> None:
 
 def test_staff_without_permission_cannot_export_the_register(carol_http, db) -> None:
     assert carol_http.get("/admin/retention/processingactivity/export.csv").status_code == 403
+
+
+def test_the_register_export_reads_as_french(dana_http) -> None:
+    """What is handed to the CNIL: no "de le", no infinitive where a noun is meant."""
+    from retention.presets import preset_apply
+
+    preset_apply("piscine")
+    text = dana_http.get("/admin/retention/processingactivity/export.csv").content.decode()
+    assert "de le " not in text
+    assert "à compter de" not in text
+    assert "(supprimer)" not in text
+    assert "après le dernier contact, puis effacement." in text
