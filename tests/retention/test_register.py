@@ -43,8 +43,8 @@ def test_the_register_exports_to_csv_with_the_cnil_columns(dana_http, db) -> Non
     line = rows[rows.index(header) + 1]
     assert line[0] == "Gestion des clients"
     assert (
-        "Fiche client — Conservation : 3 ans après la fin de la relation commerciale, puis anonymisation."
-        in line[7]
+        "Fiche client — Conservation : 3 ans après la fin de la relation commerciale, "
+        "puis anonymisation." in line[7]
     )
     assert line[2].startswith("b)")
 
