@@ -1,4 +1,5 @@
-# make run  — serve the portal with demo data on http://127.0.0.1:8000 (SQLite, no services)
+# make run  — serve the portal with demo data on http://127.0.0.1:8000 (SQLite, no services;
+#             PORT=8001 to serve elsewhere), the periodic jobs in the same process
 # make test — the whole suite (ruff, mypy, pytest); PostgreSQL and Redis when DATABASE_URL
 #             and REDIS_URL point to them, SQLite and in-process tasks otherwise
 PYTHON ?= python3
@@ -21,10 +22,13 @@ $(DEV): $(RUNTIME)
 install: $(RUNTIME)
 install-dev: $(DEV)
 
+# make run PORT=8001 serves elsewhere; the links in emails follow.
+PORT ?= 8000
+run: export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(RUNTIME)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: lint pytest
 

@@ -84,7 +84,13 @@ DPO: dict[str, Any] = {
     ],
     "dsar": EVERYTHING,
     "retention": EVERYTHING,
-    "portal": ["view_auditevent", "view_controller", "change_controller"],
+    "portal": [
+        "view_auditevent",
+        "view_controller",
+        "change_controller",
+        "view_portal_state",
+        "view_jobrun",
+    ],
 }
 
 ROLES: dict[str, Any] = {OWNER_GROUP: EVERYTHING, TEAM_GROUP: TEAM, DPO_GROUP: DPO}

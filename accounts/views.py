@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import selectors, services
 from accounts.access_log import accesses, last_staff_access, own_actions
@@ -28,7 +28,7 @@ from portal.audit import Actor
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 def dashboard(request: ClientRequest) -> HttpResponse:
     client = request.client
@@ -88,7 +88,7 @@ def personal_data(request: ClientRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 def access_log(request: ClientRequest) -> HttpResponse:
     """« Qui a consulté vos données » (accounts/access_log.py)."""
@@ -105,7 +105,7 @@ def access_log(request: ClientRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 def documents(request: ClientRequest) -> HttpResponse:
     kind = request.GET.get("type", "")
@@ -122,7 +122,7 @@ def documents(request: ClientRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 def document_download(request: ClientRequest, public_id: uuid.UUID) -> FileResponse:
     document = selectors.client_document(client=request.client, public_id=public_id)

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import ClientRequest, client_required
 from accounts.models import Client
@@ -98,7 +98,7 @@ def withdraw_all(request: ClientRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 def history(request: ClientRequest) -> HttpResponse:
     """Every choice the client ever made, newest first, 50 a page."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import ClientRequest, client_required
 from dsar.forms import PortalRequestForm, PostMortemForm
@@ -92,7 +92,7 @@ def new_request(request: ClientRequest, kind: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 def request_detail(request: ClientRequest, reference: str) -> HttpResponse:
     data_request = get_object_or_404(DataRequest, reference=reference, client=request.client)
@@ -138,7 +138,7 @@ def _download(request: ClientRequest, public_id: uuid.UUID) -> FileResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 @reauthentication_required
 def archive_download(request: ClientRequest, public_id: uuid.UUID) -> FileResponse:

@@ -7,7 +7,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import ClientRequest, client_required
 from accounts.services import client_update
@@ -24,7 +24,7 @@ from portal.audit import Actor
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 def thread_list(request: ClientRequest) -> HttpResponse:
     return render(
@@ -106,7 +106,7 @@ def thread_detail(request: ClientRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @client_required
 def attachment_download(request: ClientRequest, public_id: uuid.UUID) -> FileResponse:
     attachment = selectors.client_attachment(client=request.client, public_id=public_id)

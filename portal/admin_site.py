@@ -10,8 +10,10 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ERROR_FLAG
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext as _
 
 # The request an admin page is drawn for, so that what the page links to can be checked
@@ -20,6 +22,30 @@ _current_request: ContextVar[HttpRequest | None] = ContextVar("admin_request", d
 
 
 class PortalAdminSite(admin.AdminSite):
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        return [
+            path("etat/", self.admin_view(self.state_view), name="portal_state"),
+            *super().get_urls(),
+        ]
+
+    def state_view(self, request: HttpRequest) -> HttpResponse:
+        """« État du portail » : the periodic jobs' last runs, beat and the worker, messages
+        that failed and campaigns stuck midway (portal/jobs.py)."""
+        from portal.jobs import portal_state
+
+        if not request.user.has_perm("portal.view_portal_state"):
+            raise PermissionDenied
+        context = {
+            **self.each_context(request),
+            "title": _("État du portail"),
+            "state": portal_state(),
+        }
+        return TemplateResponse(request, "admin/portal_state.html", context)
+
+    def index(self, request: HttpRequest, extra_context: Any = None) -> TemplateResponse:
+        context = {"can_see_state": request.user.has_perm("portal.view_portal_state")}
+        return super().index(request, {**context, **(extra_context or {})})
+
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         """Every model's pages, with the rows an action is applied to read as the model's
         keys first: a selection that names no row is a French message, not a server error

@@ -9,9 +9,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portail")
 
     def ready(self) -> None:
-        from portal import personal_data
+        from portal import jobs, personal_data
 
         personal_data.autodiscover()
+        assert jobs.JOBS  # its signal handlers record the periodic jobs' runs
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

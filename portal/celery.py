@@ -49,4 +49,8 @@ app.conf.beat_schedule = {
         "task": "messaging.tasks.start_campaigns",
         "schedule": crontab(minute="*"),
     },
+    "heartbeat": {
+        "task": "portal.tasks.heartbeat",
+        "schedule": crontab(minute="*"),
+    },
 }

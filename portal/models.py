@@ -164,3 +164,25 @@ class FileDeletion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class JobRun(models.Model):
+    """One run of a periodic job (the nightly purge, the reminders, the heartbeat…), as the
+    worker ran it: when, how long, and how it ended. "État du portail" in the admin reads
+    the last of each; the heartbeat's tells whether beat and a worker are alive."""
+
+    job = models.CharField(_("tâche"), max_length=100)
+    task_id = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField(_("début"))
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    ok = models.BooleanField(_("réussie"), null=True)
+    result = models.CharField(_("résultat"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("exécution de tâche")
+        verbose_name_plural = _("exécutions de tâches")
+        permissions: ClassVar = [("view_portal_state", _("Voir l'état du portail"))]
+        indexes: ClassVar = [models.Index(fields=["job", "-started_at"], name="jobrun_job_started")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"

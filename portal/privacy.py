@@ -22,7 +22,14 @@ from portal.audit import (
     client_action_label,
     register_action_labels,
 )
-from portal.models import AuditChainHead, AuditEvent, ContactDigestKey, Controller, FileDeletion
+from portal.models import (
+    AuditChainHead,
+    AuditEvent,
+    ContactDigestKey,
+    Controller,
+    FileDeletion,
+    JobRun,
+)
 from portal.personal_data import Activity, Category, PersonalData, registry, who_text
 
 register_action_labels(
@@ -139,3 +146,4 @@ registry.exempt(
 )
 registry.exempt(ContactDigestKey, reason="The secret salting contact digests.")
 registry.exempt(FileDeletion, reason="Random file names awaiting deletion, kept minutes.")
+registry.exempt(JobRun, reason="When each periodic job ran and how it ended: counts, no person.")

@@ -45,3 +45,12 @@ def audit_chain_anchor() -> str:
     from portal.audit_anchors import audit_anchor_publish
 
     return audit_anchor_publish()
+
+
+@shared_task(name="portal.tasks.heartbeat")
+def heartbeat() -> int:
+    """Every minute, from beat to a worker: its recorded run tells that both are alive
+    (portal/jobs.py). It also lets old job runs go."""
+    from portal.jobs import job_runs_prune
+
+    return job_runs_prune()

@@ -21,6 +21,7 @@ admin.site.index_title = _("Clients, demandes et données personnelles")
 urlpatterns = [
     path("", views.home, name="home"),
     path("sante/", views.health, name="health"),
+    path("sante/web/", views.health_web, name="health_web"),
     path("confidentialite/", views.privacy_policy, name="privacy_policy"),
     path("espace-client/", account_views.dashboard, name="client_dashboard"),
     path(

@@ -53,6 +53,7 @@ MATRIX = {
 # Pages of their own, beyond the lists.
 PAGES = {
     "/admin/dsar/datarequest/tableau-de-bord/": {OWNER, DPO},
+    "/admin/etat/": {OWNER, DPO},
     "/admin/retention/processingactivity/export.csv": {OWNER, DPO},
     "/admin/accounts/client/add/": {OWNER, TEAM},
     "/admin/messaging/campaign/add/": {OWNER, TEAM},

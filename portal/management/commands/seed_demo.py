@@ -1,7 +1,9 @@
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 
 from portal.demo import demo_seed
 
@@ -21,7 +23,19 @@ class Command(BaseCommand):
             raise CommandError(
                 "Données de démonstration refusées en production (DEBUG=0) ; ajoutez --force."
             )
-        logins = demo_seed()
+        # The demo's emails and SMS are recorded as sent, not printed: the logins below are
+        # what a person starting the portal needs to read.
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        try:
+            with override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                SMS_BACKEND="messaging.sms.LocmemSmsBackend",
+            ):
+                logins = demo_seed()
+        finally:
+            trace.setLevel(level)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(f"Portail : {settings.PORTAL_BASE_URL}/  —  administration : /admin/")
         width = max(len(login.role) for login in logins)
