@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import ipaddress
+import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -10,6 +12,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Client
 from portal.models import Controller
@@ -52,6 +55,28 @@ def remember_language(response: HttpResponseBase, language: str) -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """A staff member enrolling their first authenticator right after typing their
+        password is not asked for it again, nor to download the recovery codes just made: the
+        fresh login is the proof (within ACCOUNT_REAUTHENTICATION_TIMEOUT). Any later change
+        to two-factor still asks."""
+        request = getattr(self, "request", None)
+        if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
+            from allauth.account.internal.flows.login import get_authentication_records
+            from allauth.mfa.models import Authenticator
+
+            timeout = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+            since = timezone.now() - dt.timedelta(seconds=timeout)
+            enrolled_before = Authenticator.objects.filter(user=request.user, created_at__lt=since)
+            records = get_authentication_records(request, request.user)
+            if (
+                not enrolled_before.exists()
+                and records
+                and time.time() - records[-1]["at"] < timeout
+            ):
+                return False
+        return bool(super().is_reauthentication_required(app=app, **kwargs))
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts are opened by staff, who invite each client (accounts.services.client_invite).
         return False

@@ -13,6 +13,21 @@ class PortalConfig(AppConfig):
 
         personal_data.autodiscover()
         assert jobs.JOBS  # its signal handlers record the periodic jobs' runs
+        _name_third_party_models()
+
+
+def _name_third_party_models() -> None:
+    """allauth's two-factor and session models, named in French in the admin."""
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+    from django.apps import apps
+
+    apps.get_app_config("mfa").verbose_name = _("Double authentification")
+    apps.get_app_config("usersessions").verbose_name = _("Sessions")
+    Authenticator._meta.verbose_name = _("authentificateur")
+    Authenticator._meta.verbose_name_plural = _("authentificateurs")
+    UserSession._meta.verbose_name = _("session de connexion")
+    UserSession._meta.verbose_name_plural = _("sessions de connexion")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import mfa_views
 from accounts import views as account_views
 from consent import views as consent_views
 from consent import webhooks as consent_webhooks
@@ -123,6 +124,8 @@ urlpatterns = [
         messaging_webhooks.BrevoTracking.as_view(),
         name="anymail_brevo_tracking",
     ),
+    # The first enrolment returns to the page the person was going to (accounts/mfa_views.py).
+    path("compte/2fa/totp/activate/", mfa_views.activate_totp, name="mfa_activate_totp"),
     path("compte/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -78,7 +78,7 @@ def staff_log_in(page, live_server, user) -> None:
     code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
     page.get_by_label(re.compile("Code", re.I)).fill(code)
     page.get_by_role(
-        "button", name=re.compile("Se connecter|Connexion|Sign In|Valider|Confirm", re.I)
+        "button", name=re.compile("Vérifier|Se connecter|Connexion|Sign In|Valider|Confirm", re.I)
     ).click()
     page.wait_for_url(f"{live_server.url}/admin/")
 
