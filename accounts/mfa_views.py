@@ -36,7 +36,7 @@ class StaffActivateTOTPView(ActivateTOTPView):
                     _("Téléchargez vos codes de secours"),
                     _(
                         "et gardez-les hors de votre téléphone : ils ouvrent l'accès si "
-                        "vous le perdez. Ce lien sert une fois, juste après l'activation."
+                        "vous le perdez. Ce lien n'est proposé qu'une fois."
                     ),
                 ),
             )
