@@ -139,11 +139,23 @@ def test_public_pages_answer_in_french(portal, path) -> None:
     assert '<html lang="fr"' in response.text
 
 
-def test_the_health_check(portal) -> None:
-    response = requests.get(portal("/sante/"), timeout=10)
+def test_the_health_check(portal, settings) -> None:
+    from unittest import mock
+
+    from portal.jobs import HEARTBEAT
+    from portal.models import JobRun
+
+    if settings.REDIS_URL:  # production-like: beat's heartbeat and a worker are checked too
+        silent = requests.get(portal("/sante/"), timeout=10)
+        assert silent.status_code == 503
+        assert silent.json()["beat"] == "error"
+        JobRun.objects.create(job=HEARTBEAT, started_at=timezone.now(), ok=True)
+    with mock.patch("portal.jobs.worker_alive", return_value=True):
+        response = requests.get(portal("/sante/"), timeout=10)
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.json()["database"] == "ok"
+    assert requests.head(portal("/sante/web/"), timeout=10).status_code == 200
 
 
 def test_an_invitation_link_sets_a_password(portal, carol) -> None:

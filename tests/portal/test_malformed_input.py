@@ -62,6 +62,9 @@ def _fill(pattern: str, value: str) -> str:
 
 def _no_server_error(http: BrowserClient, method: str, path: str, **kwargs: object) -> str:
     response = getattr(http, method)(path, **kwargs)
+    # The health check answers 503 by design when beat or a worker is silent (none runs here).
+    if path.startswith("/sante/") and response.status_code == 503:
+        return ""
     assert response.status_code < 500, f"{method.upper()} {path[:120]} {kwargs!r:.200}"
     if response.status_code == 200 and not response.streaming:
         return response.content.decode(errors="replace")
