@@ -206,6 +206,92 @@ def _requests(alice: Client, bruno: Client) -> None:
     )
 
 
+def _story(alice: Client, chantal: Client, dpo: User, staff: User) -> None:
+    """What makes every page tell something: a request answered (the dashboard's figures),
+    one whose requester's identity is in doubt, post-mortem directives, a legal hold, a
+    service alert sent, and a few nights of purge history."""
+    from dsar.models import PostMortemDirective
+    from dsar.services.identity import identity_record_doubt, identity_verify
+    from dsar.services.post_mortem import post_mortem_save
+    from dsar.services.requests import request_close
+    from messaging.models import Campaign
+    from messaging.services.campaigns import campaign_fan_out, campaign_schedule
+    from retention.models import LegalHold, PurgeRun
+
+    now = timezone.now()
+    by_dpo = Actor(user=dpo)
+    if not DataRequest.objects.filter(status="done").exists():
+        answered = request_create(
+            kind=Kind.ACCESS,
+            channel=RequestChannel.EMAIL,
+            client=chantal,
+            details="Par e-mail : copie de mes données.",
+            received_at=now - dt.timedelta(days=20),
+            by=by_dpo,
+        )
+        identity_verify(request=answered, by=by_dpo)  # the address on file
+        request_close(
+            request=answered,
+            answer="Copie envoyée par courrier recommandé, à votre demande.",
+            by=by_dpo,
+        )
+        doubted = request_create(
+            kind=Kind.ERASURE,
+            channel=RequestChannel.EMAIL,
+            requester_name="Chantal Moreau",
+            requester_email="c.moreau@autre-adresse.test",
+            details="Effacez tout, je déménage.",
+            received_at=now - dt.timedelta(days=3),
+            by=by_dpo,
+        )
+        identity_record_doubt(
+            request=doubted,
+            reason="L'adresse d'envoi n'est pas celle que nous connaissons pour cette cliente.",
+            by=by_dpo,
+        )
+    if not PostMortemDirective.objects.filter(client=alice).exists():
+        post_mortem_save(
+            client=alice,
+            data={
+                "choice": PostMortemDirective.Choice.COMMUNICATE,
+                "trusted_person_name": "Paul Martin",
+                "trusted_person_contact": "paul.martin@client.test",
+                "instructions": "Transmettre les factures de la piscine.",
+            },
+            by=Actor(user=alice.user),
+        )
+    if not LegalHold.objects.exists():
+        LegalHold.objects.create(
+            client=chantal,
+            reason=LegalHold.Reason.UNPAID,
+            legal_reference="Code civil, art. 2224 : action en paiement, 5 ans",
+            note="Facture F-2024-0088 restée impayée.",
+            starts_on=timezone.localdate() - dt.timedelta(days=200),
+            created_by=dpo,
+        )
+    if not Campaign.objects.exists():
+        alert = Campaign.objects.create(
+            name="Alerte gel",
+            kind=Campaign.Kind.ALERT,
+            subject="Risque de gel cette nuit",
+            body="Mettez la filtration en marche forcée cette nuit : il va geler.",
+            by_email=True,
+            by_sms=False,
+        )
+        campaign_schedule(campaign=alert, at=now, by=Actor(user=staff))
+        campaign_fan_out(alert.pk)
+    if not PurgeRun.objects.exists():
+        for night, total in enumerate((0, 3, 12, 1, 0, 7, 2)):
+            started = now.replace(hour=1, minute=0) - dt.timedelta(days=7 - night)
+            PurgeRun.objects.create(
+                started_at=started,
+                finished_at=started + dt.timedelta(seconds=40),
+                status=PurgeRun.Status.DONE,
+                runner="beat",
+                total=total,
+            )
+
+
 def _client(
     *, email: str, data: dict[str, object], documents: list[tuple[str, str, str, dt.date]]
 ) -> Client:
@@ -347,6 +433,7 @@ def demo_seed() -> list[DemoLogin]:
     )
     _requests(alice, bruno)
     _messages(alice, chantal, staff)
+    _story(alice, chantal, dpo, staff)
     # The demo business installs pools: its register and retention rules.
     preset_apply("piscine")
     _choices(alice, {"marketing_email": True, "newsletter": True}, Method.PORTAL)

@@ -39,7 +39,9 @@ def test_seed_demo_prints_the_logins_and_is_harmless_twice(capsys) -> None:
     assert Suppression.objects.filter(reason="withdrawal_all").count() == 2
     from dsar.models import DataRequest
 
-    assert DataRequest.objects.count() == 3
+    assert DataRequest.objects.count() == 5
+    assert DataRequest.objects.filter(status="done").count() == 1
+    assert DataRequest.objects.filter(identity="doubt").count() == 1
     assert audit_chain_verify().ok
 
 
@@ -66,3 +68,27 @@ def test_seed_demo_refuses_production(settings) -> None:
     settings.DEBUG = False
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
+
+
+def test_the_demo_tells_the_whole_story(django_capture_on_commit_callbacks) -> None:
+    """Every page has something to show: the dashboard's figures, a sent alert with its
+    results, nights of purges, an identity doubt, directives, a legal hold."""
+    from dsar import dashboard
+    from dsar.models import PostMortemDirective
+    from messaging.models import Campaign
+    from retention.models import LegalHold, PurgeRun
+
+    with django_capture_on_commit_callbacks(execute=True):  # the alert leaves on commit
+        call_command("seed_demo")
+    figures = dashboard.figures()
+    assert figures["closed_count"] == 1
+    assert figures["on_time_share"] == 100
+    alert = Campaign.objects.get()
+    assert alert.status == Campaign.Status.SENT
+    assert alert.recipients >= 1
+    assert PurgeRun.objects.filter(dry_run=False).count() >= 5
+    assert PostMortemDirective.objects.filter(client__email="alice@client.test").exists()
+    assert LegalHold.objects.filter(client__email="chantal@client.test").exists()
+    counts = (Campaign.objects.count(), PurgeRun.objects.count(), LegalHold.objects.count())
+    call_command("seed_demo")
+    assert (Campaign.objects.count(), PurgeRun.objects.count(), LegalHold.objects.count()) == counts
