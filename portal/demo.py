@@ -22,7 +22,7 @@ from consent.services import Proof, consent_set
 from dsar.models import DataRequest, Kind, RequestChannel
 from dsar.services.requests import request_create
 from portal.audit import Actor
-from portal.models import Controller
+from portal.models import Controller, JobRun
 from retention.presets import preset_apply
 
 STAFF_PASSWORD = "Equipe-Demo-2026!"
@@ -289,6 +289,13 @@ def _story(alice: Client, chantal: Client, dpo: User, staff: User) -> None:
                 status=PurgeRun.Status.DONE,
                 runner="beat",
                 total=total,
+            )
+            JobRun.objects.create(
+                job="retention.tasks.purge",
+                started_at=started,
+                finished_at=started + dt.timedelta(seconds=40),
+                ok=True,
+                result=str(total),
             )
 
 

@@ -79,7 +79,7 @@ def _log_in(page, base: str, email: str, secrets: dict[str, str]) -> None:
     if staff:
         code = format_hotp_value(hotp_value(secrets[email], int(time.time()) // 30))
         page.fill("input[name=code]", code)
-        page.get_by_role("button", name="Connexion").click()
+        page.get_by_role("button", name="Vérifier").click()
         page.wait_for_load_state()
 
 
