@@ -13,8 +13,9 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # The request an admin page is drawn for, so that what the page links to can be checked
 # against what its reader may open.
@@ -25,8 +26,93 @@ class PortalAdminSite(admin.AdminSite):
     def get_urls(self) -> list[URLResolver | URLPattern]:
         return [
             path("etat/", self.admin_view(self.state_view), name="portal_state"),
+            path(
+                "mise-en-route/modele/",
+                self.admin_view(self.setup_preset_view),
+                name="portal_setup_preset",
+            ),
+            path(
+                "mise-en-route/essai/",
+                self.admin_view(self.setup_test_view),
+                name="portal_setup_test",
+            ),
             *super().get_urls(),
         ]
+
+    def setup_preset_view(self, request: HttpRequest) -> HttpResponse:
+        """Choose a sector, see what it adds or changes (activities, rules and their legal
+        grounds), then apply it; applying again keeps the business's own edits."""
+        from portal.setup import preset_preview
+        from retention.presets import PRESETS, load, preset_apply
+
+        if not request.user.has_perm("retention.change_retentionrule"):
+            raise PermissionDenied
+        chosen = request.POST.get("preset") or request.GET.get("preset", "")
+        if chosen and chosen not in PRESETS:
+            chosen = ""
+        if request.method == "POST" and chosen:
+            report = preset_apply(chosen)
+            messages.success(
+                request,
+                _("Modèle « %(business)s » appliqué : %(created)s, %(updated)s, %(kept)s.")
+                % {
+                    "business": load(chosen)["business"],
+                    "created": ngettext("%(n)d ajout", "%(n)d ajouts", report.created)
+                    % {"n": report.created},
+                    "updated": ngettext("%(n)d mise à jour", "%(n)d mises à jour", report.updated)
+                    % {"n": report.updated},
+                    "kept": ngettext(
+                        "%(n)d modification de votre part gardée",
+                        "%(n)d modifications de votre part gardées",
+                        len(report.kept_edits),
+                    )
+                    % {"n": len(report.kept_edits)},
+                },
+            )
+            return HttpResponseRedirect(reverse("admin:index"))
+        context = {
+            **self.each_context(request),
+            "title": _("Le modèle de votre secteur"),
+            "presets": [(name, load(name)["business"]) for name in PRESETS],
+            "chosen": chosen,
+            "preset": load(chosen) if chosen else None,
+            "preview": preset_preview(chosen) if chosen else None,
+        }
+        return TemplateResponse(request, "admin/setup_preset.html", context)
+
+    def setup_test_view(self, request: HttpRequest) -> HttpResponse:
+        """Send the owner a test email, and a test SMS to the number they give."""
+        from messaging import sms
+        from portal.mail import send_email
+        from portal.setup import providers_configured
+
+        if not request.user.has_perm("portal.change_controller"):
+            raise PermissionDenied
+        email_ok, sms_ok = providers_configured()
+        if request.method == "POST":
+            owner = str(getattr(request.user, "email", ""))
+            send_email("test_message", to=owner, context={})
+            messages.success(request, _("E-mail d'essai envoyé à %(email)s.") % {"email": owner})
+            number = request.POST.get("phone", "").strip()
+            if number:
+                try:
+                    sms.get_backend().send(
+                        sms.Sms(
+                            to=sms.e164(number),
+                            body=str(_("Message d'essai de votre espace client.")),
+                        )
+                    )
+                    messages.success(request, _("SMS d'essai envoyé."))
+                except (ValueError, sms.SmsError) as error:
+                    messages.error(request, _("SMS non envoyé : %(error)s") % {"error": error})
+            return HttpResponseRedirect(reverse("admin:portal_setup_test"))
+        context = {
+            **self.each_context(request),
+            "title": _("L'envoi des e-mails et des SMS"),
+            "email_ok": email_ok,
+            "sms_ok": sms_ok,
+        }
+        return TemplateResponse(request, "admin/setup_test.html", context)
 
     def state_view(self, request: HttpRequest) -> HttpResponse:
         """« État du portail » : the periodic jobs' last runs, beat and the worker, messages
@@ -43,7 +129,18 @@ class PortalAdminSite(admin.AdminSite):
         return TemplateResponse(request, "admin/portal_state.html", context)
 
     def index(self, request: HttpRequest, extra_context: Any = None) -> TemplateResponse:
-        context = {"can_see_state": request.user.has_perm("portal.view_portal_state")}
+        from portal.setup import setup_steps
+
+        context: dict[str, Any] = {
+            "can_see_state": request.user.has_perm("portal.view_portal_state")
+        }
+        # The owner's checklist (who sets the business up and invites the team), until every
+        # step is done.
+        if request.user.has_perms(["portal.change_controller", "accounts.add_user"]):
+            steps = setup_steps()
+            if not all(step.done for step in steps):
+                context["setup_steps"] = steps
+                context["setup_done"] = sum(1 for step in steps if step.done)
         return super().index(request, {**context, **(extra_context or {})})
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:

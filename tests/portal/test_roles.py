@@ -54,6 +54,8 @@ MATRIX = {
 PAGES = {
     "/admin/dsar/datarequest/tableau-de-bord/": {OWNER, DPO},
     "/admin/etat/": {OWNER, DPO},
+    "/admin/mise-en-route/modele/": {OWNER, DPO},
+    "/admin/mise-en-route/essai/": {OWNER, DPO},
     "/admin/retention/processingactivity/export.csv": {OWNER, DPO},
     "/admin/accounts/client/add/": {OWNER, TEAM},
     "/admin/messaging/campaign/add/": {OWNER, TEAM},
