@@ -43,7 +43,8 @@ class PortalAdminSite(admin.AdminSite):
         """Choose a sector, see what it adds or changes (activities, rules and their legal
         grounds), then apply it; applying again keeps the business's own edits."""
         from portal.setup import preset_preview
-        from retention.presets import PRESETS, load, preset_apply
+        from retention.models import period_text
+        from retention.presets import PRESETS, SECTORS, load, preset_apply
 
         if not request.user.has_perm("retention.change_retentionrule"):
             raise PermissionDenied
@@ -56,7 +57,7 @@ class PortalAdminSite(admin.AdminSite):
                 request,
                 _("Modèle « %(business)s » appliqué : %(created)s, %(updated)s, %(kept)s.")
                 % {
-                    "business": load(chosen)["business"],
+                    "business": SECTORS[chosen],
                     "created": ngettext("%(n)d ajout", "%(n)d ajouts", report.created)
                     % {"n": report.created},
                     "updated": ngettext("%(n)d mise à jour", "%(n)d mises à jour", report.updated)
@@ -70,12 +71,21 @@ class PortalAdminSite(admin.AdminSite):
                 },
             )
             return HttpResponseRedirect(reverse("admin:index"))
+        preset = load(chosen) if chosen else None
+        if preset is not None:
+            for rule in preset["rules"]:
+                rule["period"] = (
+                    period_text(rule["duration"], rule["unit"])
+                    if rule["duration"]
+                    else _("aussitôt")
+                )
         context = {
             **self.each_context(request),
             "title": _("Le modèle de votre secteur"),
-            "presets": [(name, load(name)["business"]) for name in PRESETS],
+            "presets": [(name, SECTORS[name]) for name in PRESETS],
             "chosen": chosen,
-            "preset": load(chosen) if chosen else None,
+            "sector": SECTORS.get(chosen, ""),
+            "preset": preset,
             "preview": preset_preview(chosen) if chosen else None,
         }
         return TemplateResponse(request, "admin/setup_preset.html", context)

@@ -12,11 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from portal.personal_data import registry
 from retention.models import ProcessingActivity, RetentionRule
 
 PRESETS = ("piscine", "conciergerie", "informatique", "toiture", "serrurerie")
+# Each preset by the trade it serves (its file names the business whose policy it came from).
+SECTORS = {
+    "piscine": _("Installation et entretien de piscines"),
+    "conciergerie": _("Conciergerie et services à domicile"),
+    "informatique": _("Dépannage et assistance informatique"),
+    "toiture": _("Couverture et travaux de toiture"),
+    "serrurerie": _("Serrurerie et dépannage"),
+}
 FOLDER = Path(__file__).resolve().parent / "presets"
 ACTIVITY_FIELDS = (
     "name",

@@ -25,9 +25,12 @@ def test_the_owner_applies_a_preset_from_the_checklist(page, live_server) -> Non
     preset_step = steps.filter(has_text="Le modèle de votre secteur")
     expect(preset_step.locator(".setup-state")).to_have_text("À faire")
     preset_step.get_by_role("link", name="Choisir").click()
-    page.locator("input[name=preset][value=serrurerie]").check()
+    page.get_by_label("Serrurerie et dépannage").check()
     page.get_by_role("button", name="Voir ce qu'il ajoute").click()
     expect(page.get_by_role("heading", name="Durées de conservation")).to_be_visible()
+    # Periods as people read them, not the register's units.
+    expect(page.locator("#content table")).to_contain_text("3 ans")
+    assert not page.locator("#content table").get_by_text("years").count()
     assert not RetentionRule.objects.exists()
     page.get_by_role("button", name="Appliquer ce modèle").click()
     expect(page.locator(".messagelist")).to_contain_text("appliqué")
