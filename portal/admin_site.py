@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -30,6 +31,11 @@ class PortalAdminSite(admin.AdminSite):
                 "mise-en-route/modele/",
                 self.admin_view(self.setup_preset_view),
                 name="portal_setup_preset",
+            ),
+            path(
+                "mise-en-route/equipe/",
+                self.admin_view(self.setup_team_view),
+                name="portal_setup_team",
             ),
             path(
                 "mise-en-route/essai/",
@@ -89,6 +95,66 @@ class PortalAdminSite(admin.AdminSite):
             "preview": preset_preview(chosen) if chosen else None,
         }
         return TemplateResponse(request, "admin/setup_preset.html", context)
+
+    def setup_team_view(self, request: HttpRequest) -> HttpResponse:
+        """Invite a colleague with a role: the account is made, and they receive a link to
+        choose their password; the admin then asks them for an authenticator."""
+        from django.contrib.auth.models import Group
+        from django.core.exceptions import ValidationError as InvalidEmail
+        from django.core.validators import validate_email
+
+        from accounts.roles import roles_ensure
+        from accounts.staff import password_link, staff_account
+        from portal.audit import Actor
+        from portal.mail import send_email
+
+        if not request.user.has_perm("accounts.add_user"):
+            raise PermissionDenied
+        roles_ensure()
+        roles = list(Group.objects.order_by("name").values_list("name", flat=True))
+        error = ""
+        if request.method == "POST":
+            email = request.POST.get("email", "").strip()
+            role = request.POST.get("role", "")
+            try:
+                validate_email(email)
+            except InvalidEmail:
+                error = _("Saisissez une adresse e-mail valide.")
+            if not error and role not in roles:
+                error = _("Choisissez un rôle.")
+            if not error:
+                user, created = staff_account(
+                    email=email, role=role, by=Actor.from_request(request)
+                )
+                if created:
+                    send_email(
+                        "staff_invitation",
+                        to=email,
+                        context={"link": password_link(user), "role": role},
+                    )
+                    messages.success(
+                        request,
+                        _("Invitation envoyée à %(email)s, avec le rôle « %(role)s ».")
+                        % {"email": email, "role": role},
+                    )
+                else:
+                    messages.warning(
+                        request, _("Un compte existe déjà pour %(email)s.") % {"email": email}
+                    )
+                return HttpResponseRedirect(reverse("admin:portal_setup_team"))
+        context = {
+            **self.each_context(request),
+            "title": _("Votre équipe"),
+            "roles": roles,
+            "error": error,
+            "team": get_user_model()
+            .objects.filter(is_staff=True)
+            .prefetch_related("groups")
+            .order_by("email"),
+        }
+        return TemplateResponse(
+            request, "admin/setup_team.html", context, status=400 if error else 200
+        )
 
     def setup_test_view(self, request: HttpRequest) -> HttpResponse:
         """Send the owner a test email, and a test SMS to the number they give."""

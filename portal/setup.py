@@ -89,7 +89,7 @@ def setup_steps() -> list[Step]:
             _("Votre équipe"),
             staff > 1,
             _("Un compte par personne, chacun avec son rôle : Équipe ou Délégué."),
-            reverse("admin:accounts_user_add"),
+            reverse("admin:portal_setup_team"),
             _("Inviter"),
         ),
     ]

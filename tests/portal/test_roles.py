@@ -56,6 +56,7 @@ PAGES = {
     "/admin/etat/": {OWNER, DPO},
     "/admin/mise-en-route/modele/": {OWNER, DPO},
     "/admin/mise-en-route/essai/": {OWNER, DPO},
+    "/admin/mise-en-route/equipe/": {OWNER},
     "/admin/retention/processingactivity/export.csv": {OWNER, DPO},
     "/admin/accounts/client/add/": {OWNER, TEAM},
     "/admin/messaging/campaign/add/": {OWNER, TEAM},

@@ -83,3 +83,38 @@ def test_only_the_owner_sets_up(db) -> None:
     assert "Mise en route" not in team.get("/admin/").content.decode()
     assert team.get("/admin/mise-en-route/modele/").status_code == 403
     assert team.get("/admin/mise-en-route/essai/").status_code == 403
+
+
+def test_the_owner_invites_a_colleague_with_a_role(owner_http) -> None:
+    import re
+
+    from accounts.models import User
+    from accounts.roles import DPO_GROUP
+
+    page = owner_http.get("/admin/mise-en-route/equipe/").content.decode()
+    assert "Inviter une personne" in page
+    assert (
+        owner_http.post(
+            "/admin/mise-en-route/equipe/", {"email": "pas-une-adresse", "role": TEAM_GROUP}
+        ).status_code
+        == 400
+    )
+    response = owner_http.post(
+        "/admin/mise-en-route/equipe/", {"email": "camille@entreprise.test", "role": DPO_GROUP}
+    )
+    assert response.status_code == 302
+    camille = User.objects.get(email="camille@entreprise.test")
+    assert camille.is_staff
+    assert not camille.has_usable_password()
+    assert list(camille.groups.values_list("name", flat=True)) == [DPO_GROUP]
+    invitation = mail.outbox[-1]
+    assert invitation.to == ["camille@entreprise.test"]
+    assert re.search(r"/compte/password/reset/key/\S+/", invitation.body)
+    assert "Délégué à la protection des données" in invitation.body
+    again = owner_http.post(
+        "/admin/mise-en-route/equipe/",
+        {"email": "Camille@entreprise.test", "role": TEAM_GROUP},
+        follow=True,
+    )
+    assert "Un compte existe déjà" in again.content.decode()
+    assert User.objects.filter(email__iexact="camille@entreprise.test").count() == 1

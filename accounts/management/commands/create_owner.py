@@ -10,22 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.forms import default_token_generator
-from allauth.account.models import EmailAddress
-from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
-from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import OWNER_GROUP, roles_ensure
-from portal.audit import Actor, audit_log
+from accounts.roles import OWNER_GROUP
+from accounts.staff import password_link, staff_account
+from portal.audit import Actor
 
 
 class Command(BaseCommand):
@@ -45,29 +40,14 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Adresse e-mail invalide : %(email)s") % {"email": email}
             ) from None
-        with transaction.atomic():
-            roles_ensure()
-            owners = Group.objects.get(name=OWNER_GROUP)
-            user = User.objects.filter(email__iexact=email).first()
-            if user is not None and not user.groups.filter(pk=owners.pk).exists():
-                raise CommandError(
-                    _("Un compte existe déjà pour %(email)s, sans le rôle « Gérant ».")
-                    % {"email": email}
-                )
-            if user is None:
-                user = User(email=email, is_staff=True)
-                user.set_unusable_password()
-                user.save()
-                user.groups.add(owners)
-                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-                audit_log(action="accounts.owner.created", by=Actor.system(), target=user)
-        path = reverse(
-            "account_reset_password_from_key",
-            kwargs={
-                "uidb36": user_pk_to_url_str(user),
-                "key": default_token_generator.make_token(user),
-            },
-        )
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is not None and not existing.groups.filter(name=OWNER_GROUP).exists():
+            raise CommandError(
+                _("Un compte existe déjà pour %(email)s, sans le rôle « Gérant ».")
+                % {"email": email}
+            )
+        user, _created = staff_account(email=email, role=OWNER_GROUP, by=Actor.system())
+        link = password_link(user)
         days = settings.PASSWORD_RESET_TIMEOUT // 86400
         self.stdout.write(
             _("Compte du gérant : %(email)s (rôle « Gérant », adresse vérifiée).")
@@ -83,7 +63,7 @@ class Command(BaseCommand):
             )
             % {"days": days}
         )
-        self.stdout.write(f"  {settings.PORTAL_BASE_URL}{path}")
+        self.stdout.write(f"  {link}")
         self.stdout.write(
             _(
                 "Puis connectez-vous à %(admin)s : une application d'authentification (Aegis, "
