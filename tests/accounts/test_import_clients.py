@@ -70,3 +70,61 @@ def test_dry_run_changes_nothing(tmp_path) -> None:
 def test_unknown_columns_are_refused(tmp_path) -> None:
     with pytest.raises(CommandError, match="Colonnes inconnues : mot_de_passe"):
         call_command("import_clients", str(_csv(tmp_path, "nom;mot_de_passe\nRoux;x\n")))
+
+
+def test_imported_dates_start_the_retention_clocks(tmp_path, capsys) -> None:
+    """The purge counts from when the business collected, last sold to, and parted from
+    each client, not from the day of the import."""
+    import datetime as dt
+
+    path = _csv(
+        tmp_path,
+        "nom;statut;numero_client;date_collecte;dernier_achat;fin_relation\n"
+        "Roux;ancien client;A-0042;14/03/2017;2019-06-30;30/06/2020\n"
+        "Petit;client;;2021-05-02;12/01/2026;\n",
+    )
+    call_command("import_clients", str(path))
+    roux = Client.objects.get(last_name="Roux")
+    assert roux.status == Client.Status.FORMER
+    assert roux.customer_number == "A-0042"
+    assert roux.collected_at.date() == dt.date(2017, 3, 14)
+    assert roux.last_contact_at.date() == dt.date(2017, 3, 14)  # collection, the first contact
+    assert roux.last_purchase_on == dt.date(2019, 6, 30)
+    assert roux.relationship_ended_on == dt.date(2020, 6, 30)
+    petit = Client.objects.get(last_name="Petit")
+    assert petit.customer_number  # numbered by the portal
+    assert petit.last_purchase_on == dt.date(2026, 1, 12)
+
+
+def test_a_former_client_without_its_end_date_is_refused_with_the_line(tmp_path, capsys) -> None:
+    path = _csv(
+        tmp_path,
+        "nom;statut;fin_relation;dernier_achat\n"
+        "Roux;former;;\n"
+        "Petit;client;;31/02/2020\n"
+        "Blanc;curieux;;\n",
+    )
+    with pytest.raises(CommandError, match="3 lignes en erreur"):
+        call_command("import_clients", str(path))
+    errors = capsys.readouterr().err
+    assert "ligne 2 : un ancien client a besoin de sa date de fin de relation" in errors
+    assert "ligne 3 : date illisible « 31/02/2020 »" in errors
+    assert "ligne 4 : statut inconnu « curieux »" in errors
+    assert not Client.objects.exists()
+
+
+def test_an_imported_former_client_is_purged_on_time(tmp_path, capsys) -> None:
+    from retention.presets import preset_apply
+    from retention.services.purge import purge_run
+
+    preset_apply("piscine")
+    path = _csv(
+        tmp_path,
+        "nom;statut;date_collecte;fin_relation\n"
+        "Roux;ancien client;14/03/2015;30/06/2020\n"
+        "Blanc;ancien client;14/03/2015;30/06/2025\n",
+    )
+    call_command("import_clients", str(path))
+    purge_run()
+    assert Client.objects.get(last_name__in=["Blanc"]).anonymised_at is None  # 3 years not yet
+    assert Client.objects.filter(anonymised_at__isnull=False).count() == 1
